@@ -1,0 +1,162 @@
+/* tandem.h -- the public C API of tandem, a numerical compute engine.
+ * One API; each op runs on a CUDA GPU or on the CPU's cores. Buffers keep
+ * a host and a device copy and move only when the other side needs them.
+ * Every call returns a tdm_status; tdm_last_error() says what went wrong.
+ * Matrices are column-major; a vector is n x 1. See docs/api.md. */
+#ifndef TANDEM_H
+#define TANDEM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(TDM_STATIC_DEFINE)
+#define TDM_API
+#elif defined(_WIN32)
+#define TDM_API __declspec(dllimport)
+#else
+#define TDM_API __attribute__((visibility("default")))
+#endif
+
+#define TDM_VERSION_MAJOR 0
+#define TDM_VERSION_MINOR 1
+#define TDM_VERSION_PATCH 0
+#define TDM_VERSION_STRING "0.1.0"
+TDM_API const char *tdm_version(void);
+
+/* ---- status and errors ------------------------------------------------ */
+/* One list makes the enum and the names (tdm_status_name). */
+#define TDM_STATUS_MAP(XX)                                                     \
+  XX(OK, "success")                                                            \
+  XX(ERR_INVALID, "invalid argument")                                          \
+  XX(ERR_NOMEM, "host allocation failed")                                      \
+  XX(ERR_DEVICE_NOMEM, "device allocation failed")                             \
+  XX(ERR_NO_DEVICE, "no usable device")                                        \
+  XX(ERR_NUMERIC, "numerical failure")                                         \
+  XX(ERR_PARSE, "expression parse error")                                      \
+  XX(ERR_BACKEND, "backend library call failed")                               \
+  XX(ERR_CANCELLED, "cancelled")                                               \
+  XX(ERR_INTERNAL, "internal error")
+
+typedef enum tdm_status {
+#define TDM__XX(name, text) TDM_##name,
+  TDM_STATUS_MAP(TDM__XX)
+#undef TDM__XX
+} tdm_status;
+
+TDM_API const char *tdm_status_name(tdm_status s);  /* "TDM_ERR_INVALID" */
+TDM_API const char *tdm_status_text(tdm_status s);  /* "invalid argument" */
+TDM_API const char *tdm_last_error(void); /* this thread's last message, "" if none */
+
+/* ---- context, plan, stats --------------------------------------------- */
+typedef struct tdm_ctx tdm_ctx;
+typedef struct tdm_buf tdm_buf;
+typedef struct tdm_expr tdm_expr;
+typedef struct tdm_rng tdm_rng;
+typedef struct tdm_pool tdm_pool;
+typedef struct tdm_future tdm_future;
+
+typedef enum tdm_dtype { TDM_F32, TDM_F64, TDM_I32, TDM_I64, TDM_U32 } tdm_dtype;
+typedef enum tdm_backend { TDM_AUTO, TDM_CPU, TDM_CUDA, TDM_SIM } tdm_backend;
+
+typedef struct tdm_config {
+  tdm_backend backend; /* default from TDM_BACKEND=auto|cpu|cuda|sim, else TDM_AUTO */
+  int threads;         /* CPU threads; 0 = TDM_NUM_THREADS, else all cores */
+  int device;          /* CUDA device ordinal; default TDM_DEVICE, else 0 */
+} tdm_config;
+
+/* Fills cfg from the environment. A malformed variable (TDM_BACKEND=gpu,
+ * TDM_NUM_THREADS=abc) sets that field to -1 and leaves a message in
+ * tdm_last_error(); tdm_ctx_create then fails with TDM_ERR_INVALID. */
+TDM_API void tdm_config_default(tdm_config *cfg);
+TDM_API tdm_status tdm_ctx_create(const tdm_config *cfg, tdm_ctx **out); /* cfg NULL = defaults */
+TDM_API void tdm_ctx_destroy(tdm_ctx *ctx);
+TDM_API tdm_status tdm_ctx_sync(tdm_ctx *ctx);
+/* TDM_CUDA, TDM_SIM, or TDM_CPU when no device is used. */
+TDM_API tdm_backend tdm_ctx_device_backend(const tdm_ctx *ctx);
+TDM_API int tdm_ctx_threads(const tdm_ctx *ctx);
+/* Why the context has no device ("" if it has one): for `tandem info`. */
+TDM_API const char *tdm_ctx_device_note(const tdm_ctx *ctx);
+TDM_API const char *tdm_backend_name(tdm_backend b); /* "cpu", "cuda", ... */
+TDM_API const char *tdm_dtype_name(tdm_dtype d);     /* "f64", ... */
+TDM_API size_t tdm_dtype_size(tdm_dtype d);          /* 0 if not a dtype */
+
+typedef struct tdm_stats {
+  uint64_t h2d_count, h2d_bytes, d2h_count, d2h_bytes; /* host<->device copies */
+  uint64_t cpu_ops, device_ops;                        /* ops run on each side */
+} tdm_stats;
+TDM_API tdm_status tdm_ctx_stats(const tdm_ctx *ctx, tdm_stats *out);
+TDM_API tdm_status tdm_ctx_stats_reset(tdm_ctx *ctx);
+
+/* ---- buffers ------------------------------------------------------------ */
+/* A new buffer reads as zeros until written. */
+TDM_API tdm_status tdm_buf_create(tdm_ctx *ctx, tdm_dtype dt, size_t rows, size_t cols, tdm_buf **out);
+/* Uses the caller's memory as the host copy (no copy on the CPU); the memory
+ * must outlive the buffer and be rows*cols elements of dt. */
+TDM_API tdm_status tdm_buf_wrap(tdm_ctx *ctx, tdm_dtype dt, size_t rows, size_t cols, void *host, tdm_buf **out);
+TDM_API tdm_status tdm_buf_write(tdm_buf *b, const void *src); /* whole buffer from host memory */
+TDM_API tdm_status tdm_buf_read(tdm_buf *b, void *dst);        /* whole buffer to host memory; waits */
+TDM_API void tdm_buf_destroy(tdm_buf *b);
+TDM_API size_t tdm_buf_rows(const tdm_buf *b);
+TDM_API size_t tdm_buf_cols(const tdm_buf *b);
+TDM_API tdm_dtype tdm_buf_dtype(const tdm_buf *b);
+
+/* ---- elementwise expressions and reductions ------------------------------ */
+TDM_API tdm_status tdm_expr_compile(tdm_ctx *ctx, const char *src, const char *inputs, tdm_expr **out);
+TDM_API tdm_status tdm_expr_eval(tdm_expr *e, tdm_buf *out, tdm_buf *const in[]);
+TDM_API void tdm_expr_destroy(tdm_expr *e);
+/* Compiles once (cached per context), then evaluates. */
+TDM_API tdm_status tdm_eval(tdm_ctx *ctx, const char *src, const char *inputs,
+                            tdm_buf *out, tdm_buf *const in[]);
+
+typedef enum tdm_reduce_op { TDM_SUM, TDM_MEAN, TDM_MIN, TDM_MAX, TDM_VAR, TDM_SD } tdm_reduce_op;
+/* All requested statistics in one pass over x (F32 or F64). */
+TDM_API tdm_status tdm_reduce(tdm_ctx *ctx, const tdm_buf *x, size_t nops,
+                              const tdm_reduce_op ops[], double out[]);
+/* groups: I32 ids in [0, ngroups), one per element of x; out: ngroups x 1 F64. */
+TDM_API tdm_status tdm_group_reduce(tdm_ctx *ctx, const tdm_buf *x, const tdm_buf *groups,
+                                    size_t ngroups, tdm_reduce_op op, tdm_buf *out);
+
+/* ---- linear algebra (F32 or F64; all operands one dtype) ----------------- */
+typedef enum tdm_trans { TDM_NOTRANS, TDM_TRANS } tdm_trans;
+TDM_API tdm_status tdm_gemm(tdm_ctx *ctx, tdm_trans ta, tdm_trans tb, double alpha,
+                            const tdm_buf *A, const tdm_buf *B, double beta, tdm_buf *C);
+TDM_API tdm_status tdm_crossprod(tdm_ctx *ctx, const tdm_buf *X, tdm_buf *C); /* C = X'X, both triangles */
+TDM_API tdm_status tdm_cholesky(tdm_ctx *ctx, tdm_buf *A); /* in place: upper R, A = R'R, below zeroed */
+TDM_API tdm_status tdm_solve_spd(tdm_ctx *ctx, tdm_buf *A, tdm_buf *B); /* A X = B; X into B; A := R */
+
+/* ---- random numbers (Philox4x32-10, cuRAND's stream layout) -------------- */
+TDM_API tdm_status tdm_rng_create(tdm_ctx *ctx, uint64_t seed, uint64_t stream, tdm_rng **out);
+TDM_API void tdm_rng_destroy(tdm_rng *r);
+TDM_API tdm_status tdm_rng_bits(tdm_rng *r, tdm_buf *out); /* U32 raw Philox4x32-10 output */
+TDM_API tdm_status tdm_rng_uniform(tdm_rng *r, tdm_buf *out, double lo, double hi);
+TDM_API tdm_status tdm_rng_normal(tdm_rng *r, tdm_buf *out, double mean, double sd);
+TDM_API tdm_status tdm_rng_gamma(tdm_rng *r, tdm_buf *out, double shape, double scale);
+
+/* ---- tasks ----------------------------------------------------------------- */
+typedef enum tdm_lane { TDM_LANE_ANY, TDM_LANE_CPU, TDM_LANE_GPU } tdm_lane;
+typedef struct tdm_task_env {
+  tdm_ctx *ctx;   /* bound to the lane the task runs on: one CPU thread, or one GPU stream */
+  tdm_lane lane;  /* TDM_LANE_CPU or TDM_LANE_GPU */
+  int worker;     /* CPU workers 0..cpu_workers-1, then GPU lanes */
+  size_t index;   /* task index in a map; 0 for submit */
+} tdm_task_env;
+typedef struct tdm_pool_config { int cpu_workers; int gpu_lanes; } tdm_pool_config; /* 0 = default */
+TDM_API tdm_status tdm_pool_create(tdm_ctx *ctx, const tdm_pool_config *cfg, tdm_pool **out);
+TDM_API void tdm_pool_destroy(tdm_pool *p); /* waits for submitted work */
+typedef tdm_status (*tdm_task_fn)(const tdm_task_env *env, void *arg);
+TDM_API tdm_status tdm_submit(tdm_pool *p, tdm_lane lane, tdm_task_fn fn, void *arg, tdm_future **out);
+TDM_API tdm_status tdm_future_wait(tdm_future *f); /* the task's own status */
+TDM_API void tdm_future_release(tdm_future *f);
+typedef enum tdm_sched_kind { TDM_SCHED_STATIC, TDM_SCHED_DYNAMIC, TDM_SCHED_GUIDED } tdm_sched_kind;
+typedef struct tdm_schedule { tdm_sched_kind kind; size_t chunk; } tdm_schedule; /* chunk 0 = default */
+typedef tdm_status (*tdm_map_fn)(const tdm_task_env *env, size_t i, void *arg);
+TDM_API tdm_status tdm_map(tdm_pool *p, size_t n, tdm_map_fn fn, void *arg, tdm_schedule sched);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* TANDEM_H */

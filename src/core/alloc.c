@@ -1,0 +1,42 @@
+/* alloc.c -- aligned host allocation through one door, with a countdown
+ * that fails the Nth call for fault-injection tests. The countdown is a
+ * process-wide atomic, so it also fires inside worker threads. */
+#include "core/alloc.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static long tdm__countdown; /* 0 = off */
+static long tdm__allocs;
+
+void tdm__alloc_fail_after(long n) { __atomic_store_n(&tdm__countdown, n, __ATOMIC_SEQ_CST); }
+
+long tdm__alloc_count(void) { return __atomic_load_n(&tdm__allocs, __ATOMIC_RELAXED); }
+
+int tdm__alloc_inject(void) {
+  __atomic_fetch_add(&tdm__allocs, 1, __ATOMIC_RELAXED);
+  long c = __atomic_load_n(&tdm__countdown, __ATOMIC_SEQ_CST);
+  while (c > 0) {
+    if (__atomic_compare_exchange_n(&tdm__countdown, &c, c - 1, 0, __ATOMIC_SEQ_CST,
+                                    __ATOMIC_SEQ_CST))
+      return c == 1;
+  }
+  return 0;
+}
+
+void *tdm__malloc(size_t bytes) {
+  if (tdm__alloc_inject()) return NULL;
+  void *p = NULL;
+  if (posix_memalign(&p, 64, bytes ? bytes : 1) != 0) return NULL;
+  return p;
+}
+
+void *tdm__calloc(size_t count, size_t size) {
+  size_t bytes;
+  if (tdm__mul_ovf(count, size, &bytes)) return NULL;
+  void *p = tdm__malloc(bytes);
+  if (p) memset(p, 0, bytes);
+  return p;
+}
+
+void tdm__free(void *p) { free(p); }

@@ -1,0 +1,28 @@
+/* alloc.h -- the one host allocator of the library, with a fault hook.
+ * Every host allocation goes through here so a test can make the Nth one
+ * fail (SQLite's OOM countdown) and check each error path. */
+#ifndef TDM_ALLOC_H
+#define TDM_ALLOC_H
+
+#include <stddef.h>
+
+/* 64-byte aligned; NULL on failure (real or injected). Free with tdm__free. */
+void *tdm__malloc(size_t bytes);
+void *tdm__calloc(size_t count, size_t size);
+void tdm__free(void *p);
+
+/* Test hook: the nth allocation from now fails (1 = the next); 0 turns it
+ * off. It stays armed after firing only for that one allocation. Device
+ * allocators of the sim backend consult tdm__alloc_inject() too. */
+void tdm__alloc_fail_after(long n);
+/* 1 if the countdown says this allocation must fail (and consumes it). */
+int tdm__alloc_inject(void);
+/* Number of allocations that went through the allocator so far. */
+long tdm__alloc_count(void);
+
+/* a*b into *out; 1 on overflow. */
+static inline int tdm__mul_ovf(size_t a, size_t b, size_t *out) {
+  return __builtin_mul_overflow(a, b, out);
+}
+
+#endif

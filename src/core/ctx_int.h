@@ -1,0 +1,64 @@
+/* ctx_int.h -- the body of tdm_ctx: the plan (which backends), the
+ * per-side backend states, the shared transfer/op counters and caches.
+ * A task lane's context points at its root; counters live in the root. */
+#ifndef TDM_CTX_INT_H
+#define TDM_CTX_INT_H
+
+#include <pthread.h>
+
+#include "backend.h"
+
+enum { TDM__HOST = 1, TDM__DEV = 2 }; /* sides, also validity bits */
+
+enum { TDM__ST_H2D_N, TDM__ST_H2D_B, TDM__ST_D2H_N, TDM__ST_D2H_B, TDM__ST_CPU_OPS,
+       TDM__ST_DEV_OPS, TDM__ST_COUNT };
+
+struct tdm__expr_cache; /* src/expr */
+
+struct tdm_ctx {
+  tdm_ctx *root;        /* itself for a top-level context */
+  tdm_config cfg;       /* as asked for, env defaults applied */
+  int threads;          /* CPU threads this context may use */
+  int auto_place;       /* TDM_AUTO with a device: choose per op */
+  int lane;             /* 0 top level, TDM_LANE_CPU or TDM_LANE_GPU for a task lane */
+  const tdm__backend *host;
+  void *host_st;
+  const tdm__backend *dev; /* NULL when no device is used */
+  void *dev_st;
+  void *dev_module;        /* dlopen handle of the CUDA module (root only) */
+  char note[256];          /* why no device, for tandem info */
+  uint64_t stats[TDM__ST_COUNT]; /* root's only, atomic */
+  struct tdm__expr_cache *ecache; /* root's only */
+  pthread_mutex_t lock;    /* guards ecache */
+};
+
+/* A context for one task lane: CPU (single-threaded host) or GPU (own
+ * device stream/queue). Shares the root's buffers, counters and caches. */
+tdm_status tdm__ctx_lane(tdm_ctx *parent, tdm_lane lane, tdm_ctx **out);
+
+void tdm__stat_add(tdm_ctx *ctx, int which, uint64_t v);
+
+/* Which side runs an op; filled by tdm__place. */
+typedef struct tdm__exec {
+  int side; /* TDM__HOST or TDM__DEV */
+  const tdm__backend *be;
+  void *st;
+} tdm__exec;
+
+/* What the placement model needs to know of one op. */
+typedef struct tdm__opcost {
+  double flops;    /* arithmetic work */
+  double bytes;    /* bytes the op streams through memory */
+} tdm__opcost;
+
+/* Chooses the side for an op reading in[0..nin) and counts the op there. */
+tdm__exec tdm__place(tdm_ctx *ctx, const tdm__opcost *cost, tdm_buf *const in[], int nin);
+
+/* The expression cache's destructor (src/expr). */
+void tdm__expr_cache_free(struct tdm__expr_cache *c);
+
+/* Loads the CUDA module (devload.c); fills why on failure. */
+tdm_status tdm__cuda_load(void **module, const tdm__backend **be, char *why, size_t whylen);
+void tdm__cuda_unload(void *module);
+
+#endif

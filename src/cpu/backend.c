@@ -1,0 +1,60 @@
+/* backend.c -- the CPU backend's table: host memory is the data's home, so
+ * there are no copies; ops run on the shared worker pool and OpenBLAS. */
+#include "core/alloc.h"
+#include "core/error.h"
+#include "cpu/cpu_int.h"
+
+static tdm_status tdm__cpu_open(const tdm_config *cfg, void **state, char *why, size_t whylen) {
+  (void)why;
+  (void)whylen;
+  tdm__cpu *c = tdm__malloc(sizeof *c);
+  TDM__CHECK(!c, TDM_ERR_NOMEM, "out of host memory for the CPU backend");
+  c->threads = cfg->threads > 0 ? cfg->threads : tdm__ncores();
+  *state = c;
+  return TDM_OK;
+}
+
+static tdm_status tdm__cpu_open_lane(void *parent, void **state) {
+  (void)parent;
+  tdm__cpu *c = tdm__malloc(sizeof *c);
+  TDM__CHECK(!c, TDM_ERR_NOMEM, "out of host memory for a CPU lane");
+  c->threads = 1;
+  *state = c;
+  return TDM_OK;
+}
+
+static void tdm__cpu_close(void *st) { tdm__free(st); }
+
+static tdm_status tdm__cpu_sync(void *st) {
+  (void)st;
+  return TDM_OK;
+}
+
+static tdm_status tdm__cpu_perf(void *st, tdm__perf *p) {
+  const tdm__cpu *c = st;
+  /* Conservative per-core figures; the bench measures the real ones. */
+  p->h2d_bps = p->d2h_bps = 0;
+  p->mem_bps = 8e9 * (c->threads < 4 ? c->threads : 4);
+  p->flops = 3e10 * c->threads;
+  p->launch_s = 2e-6;
+  return TDM_OK;
+}
+
+const tdm__backend tdm__cpu_backend = {
+    .version = TDM__BACKEND_VERSION,
+    .name = "cpu",
+    .kind = TDM_CPU,
+    .open = tdm__cpu_open,
+    .open_lane = tdm__cpu_open_lane,
+    .close = tdm__cpu_close,
+    .sync = tdm__cpu_sync,
+    .perf = tdm__cpu_perf,
+    .reduce = tdm__cpu_reduce,
+    .group_reduce = tdm__cpu_group_reduce,
+    .gemm = tdm__cpu_gemm,
+    .crossprod = tdm__cpu_crossprod,
+    .cholesky = tdm__cpu_cholesky,
+    .solve_spd = tdm__cpu_solve_spd,
+    .eval = tdm__cpu_eval,
+    .rng_fill = tdm__cpu_rng_fill,
+};
