@@ -97,7 +97,7 @@ def progress(msg):
 
 
 def timed(scenario, variant, reps, fn):
-    """reps runs of fn(); returns (median, min, max, last result)."""
+    """reps runs of fn(); returns (median, min, max, last result, reps)."""
     ts, out = [], None
     for i in range(reps):
         t = time.perf_counter()
@@ -106,11 +106,12 @@ def timed(scenario, variant, reps, fn):
         progress("%s %s rep %d/%d %.4f s" % (scenario, variant, i + 1, reps, ts[-1]))
     s = sorted(ts)
     med = s[len(s) // 2] if len(s) % 2 else 0.5 * (s[len(s) // 2 - 1] + s[len(s) // 2])
-    return med, s[0], s[-1], out
+    return med, s[0], s[-1], out, reps
 
 
 def finish(r, t, work, unit):
     r["median_s"], r["min_s"], r["max_s"] = t[0], t[1], t[2]
+    r["reps"] = t[4] if len(t) > 4 else 1
     r["rate"] = work / t[0] if t[0] > 0 else None
     r["rate_unit"] = unit
     return r

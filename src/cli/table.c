@@ -42,11 +42,12 @@ static void cli_row_line(FILE *f, const cli_rows *rs, const bench_row *r) {
     snprintf(peer, sizeof peer, "%s %.2fx", cli_fmt_time(p->median_s, med, sizeof med),
              r->peer_ratio);
   else snprintf(peer, sizeof peer, "-");
-  fprintf(f, "  %-22s %-5s %-4s %9s %9s %9s %4d %18s %5s %9s %16s  %s%s%s%s\n",
+  fprintf(f, "  %-22s %-5s %-4s %9s %9s %9s %4d %18s %5s %9s %16s  %s%s%s%s%s\n",
           r->variant[0] ? r->variant : "-", r->backend, r->dtype,
           cli_fmt_time(r->median_s, med, sizeof med), cli_fmt_time(r->min_s, lo, sizeof lo),
           cli_fmt_time(r->max_s, hi, sizeof hi), r->reps, rate, share,
-          cli_fmt_time(r->total_s, tot, sizeof tot), peer, r->check, r->note[0] ? " (" : "",
+          cli_fmt_time(r->total_s, tot, sizeof tot), peer, strcmp(r->check, "ok") ? "FAILED: " : "",
+          r->check, r->note[0] ? " (" : "",
           r->note, r->note[0] ? ")" : "");
 }
 
