@@ -116,11 +116,14 @@ void bench_fail(const bench_run *r, bench_row *row, tdm_status s, const char *wh
 void bench_finish(const bench_run *r, bench_row *rows, int n, tdm_status s, const char *why) {
   char msg[256];
   snprintf(msg, sizeof msg, "%s", why ? why : tdm_last_error());
-  for (int v = 0; v < n; v++) {
-    if (s != TDM_OK && rows[v].reps == 0) bench_fail(r, &rows[v], s, msg);
-    else if (s != TDM_OK) bench_check(&rows[v], 0, "error %s: %s", tdm_status_name(s), msg);
-    bench_emit(r, &rows[v]);
+  int pending = 0;
+  for (int v = 0; v < n; v++) pending += rows[v].reps == 0;
+  for (int v = 0; v < n && s != TDM_OK; v++) {
+    if (rows[v].reps == 0) bench_fail(r, &rows[v], s, msg); /* never ran */
+    else if (!pending && v == n - 1) /* all ran: the failure came after the last */
+      bench_check(&rows[v], 0, "error %s: %s", tdm_status_name(s), msg);
   }
+  for (int v = 0; v < n; v++) bench_emit(r, &rows[v]);
 }
 
 int bench_skipping(const bench_run *r, bench_row *rows, int n) {

@@ -97,7 +97,7 @@ void bench_emit(const bench_run *r, const bench_row *row);
  * skipped row; any other failure is a failed check. */
 void bench_fail(const bench_run *r, bench_row *row, tdm_status s, const char *why);
 /* Emits rows[0..n). With s != TDM_OK, rows that never ran are skipped or
- * failed (bench_fail); rows that ran get the error as their check. */
+ * failed (bench_fail); when every row ran, the last one gets the error. */
 void bench_finish(const bench_run *r, bench_row *rows, int n, tdm_status s, const char *why);
 /* When r->skip is set, emits rows[0..n) as skipped with that reason and
  * returns 1 (the scenario returns); else 0. */
