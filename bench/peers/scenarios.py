@@ -132,11 +132,11 @@ def three_tasks():
         for variant in ("serial", "parallel"):
             if variant == "serial":
                 def once():
-                    return [ex.submit(task, k).result() for k in range(3)]
+                    return [task(k) for k in range(3)]
             else:
                 def once():
                     return [f.result() for f in [ex.submit(task, k) for k in range(3)]]
-            t = timed("three-tasks", variant, reps(3), once)
+            t = timed("three-tasks", variant, reps(2 if SIZE != "small" else 3), once)
             r = finish(row("three-tasks", variant, size, "f64"), t, 3.0 * n * 16 / 1e9, "GB/s")
             for k, (mu, sd) in enumerate(((0.0, 1.0), (1.0, 1.0), (0.5, math.sqrt(1 / 12)))):
                 if abs(t[3][k] - mu) > 6 * sd / math.sqrt(n):
@@ -336,7 +336,7 @@ def simulation():
         return cxy / cxx, cxy / (cxx + 0.1 * n)
 
     rows, out = [], {}
-    for workers, variant in ((1, "1 thread"), (W, "%d threads" % W)):
+    for workers, variant in ((1, "1 worker"), (W, "%d workers" % W)):
         with ThreadPoolExecutor(max_workers=workers) as ex:
             t = timed("simulation", variant, reps(3), lambda: list(ex.map(rep, range(R))))
         out[variant] = t[3]
@@ -344,7 +344,7 @@ def simulation():
                            R * n * 72.0 / 1e9, "GB/s"))
     vals = list(out.values())
     if vals[0] != vals[-1]:
-        fail(rows[-1], "estimates differ between 1 and %d threads" % W)
+        fail(rows[-1], "estimates differ between 1 and %d workers" % W)
     ols = np.array([o for o, _ in vals[0]])
     if abs(ols.mean() - 2) > 6 * ols.std() / math.sqrt(R):
         fail(rows[0], "mean OLS slope %.5g" % ols.mean())
