@@ -25,6 +25,7 @@ typedef struct fake_state {
   int malloc_fail_all;     /* every pool allocation fails */
   cublasStatus_t gemm_status, create_status;
   cudaError_t kernel_err;  /* returned by tandem's launchers */
+  cublasMath_t math_mode;  /* the last cublasSetMathMode */
   float elapsed_ms;        /* what cudaEventElapsedTime reports */
   /* counters: live objects */
   long dev_live, pinned_live, streams_live, events_live, blas_live, sol_live, regs_live,
@@ -168,6 +169,7 @@ static cublasStatus_t f_blasDestroy(cublasHandle_t h) { fk_unobj(&fk.blas_live, 
 static cublasStatus_t f_blasSetStream(cublasHandle_t h, cudaStream_t s) { (void)h; (void)s; return CUBLAS_STATUS_SUCCESS; }
 static cublasStatus_t f_blasSetMathMode(cublasHandle_t h, cublasMath_t m) {
   (void)h;
+  fk.math_mode = m;
   return m == CUBLAS_DEFAULT_MATH || m == CUBLAS_TF32_TENSOR_OP_MATH ? CUBLAS_STATUS_SUCCESS
                                                                     : CUBLAS_STATUS_INVALID_VALUE;
 }

@@ -163,7 +163,11 @@ static nvrtcResult f_rtcGetPTX(nvrtcProgram p, char *o) { return fk_img(p, "PTX"
 static char fk_last_image[128]; /* what the last cuModuleLoadData got (first bytes) */
 static CUresult f_cuGetErrorName(CUresult r, const char **s) { *s = r ? "CUDA_ERROR_FAKE" : "CUDA_SUCCESS"; return CUDA_SUCCESS; }
 static CUresult f_cuModuleLoadData(CUmodule *m, const void *img) {
-  memcpy(fk_last_image, img, sizeof fk_last_image - 1);
+  /* a cubin is binary (and large); PTX and the fake images are text */
+  size_t n = memcmp(img, "\177ELF", 4) == 0 ? sizeof fk_last_image - 1
+                                              : strnlen(img, sizeof fk_last_image - 1);
+  memcpy(fk_last_image, img, n);
+  fk_last_image[n] = '\0';
   *m = fk_obj(&fk.mods_live);
   return CUDA_SUCCESS;
 }

@@ -105,11 +105,11 @@ static void tdm__bind(void *lib, void *slot, const char *name, const char **miss
 
 static pthread_mutex_t tdm__load_lock = PTHREAD_MUTEX_INITIALIZER;
 static int tdm__loaded;          /* 1 ok, -1 failed (message kept) */
-static char tdm__load_why[512];
+static char tdm__load_why[1024];
 
 static int tdm__load_real(void) {
   void *lib[TDM__NLIBS] = {0};
-  char err[400] = "";
+  char err[256] = "";
   for (int i = 0; i < TDM__NLIBS; i++) {
     lib[i] = tdm__dlopen(tdm__sonames[i], err, sizeof err);
     if (!lib[i]) {
