@@ -109,12 +109,10 @@ template <typename T, bool M2, bool MM> struct acc {
     double n = (double)cnt;
     m.n = n;
     m.sum = s0;
+    m.mean = s0 / n; /* the same whichever statistics were asked for */
     if (M2) {
-      m.mean = k + s1 / n;
-      double q = s2 - s1 * s1 / n;
+      double q = s2 - s1 * s1 / n; /* shifted sums: stable when far from 0 */
       m.m2 = q > 0 ? q : 0;
-    } else {
-      m.mean = s0 / n;
     }
     if (MM) {
       m.min = nan ? (double)NAN : (double)mn;
