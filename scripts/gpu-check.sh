@@ -47,7 +47,16 @@ P=""
 if ls .deps/*.deb >/dev/null 2>&1; then
   P=${TDM_DEPS_PREFIX:-/tmp/tandem-deps}
   rm -rf "$P" && mkdir -p "$P"
-  for f in .deps/*.deb; do dpkg -x "$f" "$P"; done
+  for f in .deps/*.deb; do
+    if command -v dpkg >/dev/null; then
+      dpkg -x "$f" "$P"
+    else # a .deb is an ar archive holding data.tar.{xz,zst,gz}
+      m=$(ar t "$f" | grep '^data\.tar')
+      ar p "$f" "$m" | case $m in
+        *.xz) tar -xJ -C "$P" ;; *.zst) zstd -dc | tar -x -C "$P" ;; *) tar -xz -C "$P" ;;
+      esac
+    fi
+  done
   L=$P/usr/lib/$ARCH
   # Debian's update-alternatives links, which dpkg -x does not make.
   for lib in libblas.so.3 liblapack.so.3 libblas.so liblapack.so; do
