@@ -379,7 +379,9 @@ def main():
             out.append(skipped(name, "out of memory"))
         except Exception as e:  # noqa: BLE001 -- report, never crash the suite
             out.append(row(name, "", "", "", check="error: %s: %s" % (type(e).__name__, e)))
-    print(json.dumps(out, indent=1))
+    clean = [{k: (None if isinstance(v, float) and not math.isfinite(v) else v)
+              for k, v in r.items()} for r in out]  # JSON has no NaN
+    print(json.dumps(clean, indent=1))
 
 
 if __name__ == "__main__":
