@@ -174,6 +174,7 @@ static void run_job(tdm_dist *d, job *j, tdm_map_fn fn, int reps, const char *si
     double ts = 0;
     j->res = serial;
     if (rank == 0) ts = run_serial(&env, j, fn, task_t);
+    quiet_barrier(); /* the other ranks sleep meanwhile; a Bcast would spin */
     MPI_Bcast(&ts, 1, MPI_DOUBLE, 0, MPI_COMM_WORLD);
     t[r * NV] = ts;
     if (r == 0) MPI_Bcast(serial, (int)bytes, MPI_BYTE, 0, MPI_COMM_WORLD);

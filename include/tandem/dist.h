@@ -38,7 +38,8 @@ TDM_API tdm_status tdm_dist_config(const tdm_dist *d, tdm_config *cfg);
  * set). The handle does not own it. */
 TDM_API tdm_status tdm_dist_set_ctx(tdm_dist *d, tdm_ctx *ctx);
 
-/* Collective: every rank calls it with the same n, sched and result_bytes.
+/* Collective: every rank calls it with the same n, sched and result_bytes,
+ * from one thread, not from inside a task of the map.
  * Runs fn(env, i, arg) once for each i in [0, n), on some rank, with
  * env->index = i. fn writes result_bytes of result at
  * results + i*result_bytes (results is usually reached through arg); when

@@ -54,6 +54,7 @@ static tdm_status tdm__map_failure(tdm_dist *d, tdm__dist_run *rn) {
   /* Each index runs on one rank, so exactly one rank holds the key. */
   int me = (mine == low) ? d->rank : -1, owner = me;
   rc = MPI_Allreduce(&me, &owner, 1, MPI_INT, MPI_MAX, d->comm);
+  if (owner < 0) owner = 0; /* cannot happen; never broadcast from rank -1 */
   if (rc == MPI_SUCCESS) rc = MPI_Bcast(rn->msg, (int)sizeof rn->msg, MPI_CHAR, owner, d->comm);
   if (rc != MPI_SUCCESS) return tdm__dist_mpi_err(rc, "tdm_dist_map", "Bcast");
   rn->msg[sizeof rn->msg - 1] = '\0';

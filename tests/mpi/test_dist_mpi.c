@@ -4,9 +4,11 @@
  * allocation failures that must not desynchronise the ranks, then the
  * simulation and failure checks (dist_sim_check.c). Exit 0 iff all ranks
  * pass. --digest FILE: rank 0 writes the simulation digest; --adopt: the
- * program starts MPI itself (FUNNELED, so rank 0 only deals chunks). */
+ * program starts MPI itself (FUNNELED, so rank 0 only deals chunks);
+ * --die: a rank exits mid-map (mpirun must abort the job, not hang). */
 #include <stdint.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "core/alloc.h"
 #include "dist/dist_int.h"
@@ -221,12 +223,31 @@ static void check_injection(tdm_dist *d) {
     }
 }
 
+/* --die: the last rank exits inside a task mid-map. The others then wait in
+ * tdm_dist_map for a rank that is gone; mpirun must end the job (the ctest
+ * wrapper fails on a hang, i.e. a timeout, and on a clean exit). */
+static tdm_status die_task(const tdm_task_env *env, size_t i, void *p) {
+  (void)env;
+  (void)p;
+  if (g_rank == g_size - 1 && i > 0) _exit(3);
+  return TDM_OK;
+}
+
+static int run_die(tdm_dist *d) {
+  tdm_schedule sc = {TDM_SCHED_DYNAMIC, 1};
+  tdm_status st = tdm_dist_map(d, NULL, 100000, die_task, NULL, sc, NULL, 0);
+  fprintf(stderr, "rank %d: tdm_dist_map returned %s after a rank died\n", g_rank, tdm_status_name(st));
+  tdm_dist_finalize(d);
+  return 0;
+}
+
 int main(int argc, char **argv) {
   const char *digest = NULL;
-  int adopt = 0, provided = 0;
+  int adopt = 0, provided = 0, die = 0;
   for (int k = 1; k < argc; k++) {
     if (!strcmp(argv[k], "--digest") && k + 1 < argc) digest = argv[++k];
     else if (!strcmp(argv[k], "--adopt")) adopt = 1;
+    else if (!strcmp(argv[k], "--die")) die = 1;
   }
   if (adopt) MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
   tdm_dist *d = NULL;
@@ -237,6 +258,7 @@ int main(int argc, char **argv) {
   }
   g_rank = tdm_dist_rank(d);
   g_size = tdm_dist_size(d);
+  if (die) return run_die(d);
   CHECK(d->owns_mpi == !adopt, "owns_mpi %d", d->owns_mpi);
   if (adopt) CHECK(d->thread_level == provided, "thread level %d, host got %d", d->thread_level, provided);
   else CHECK(d->thread_level == MPI_THREAD_MULTIPLE, "thread level %d", d->thread_level);
