@@ -2,9 +2,8 @@
  * dealer; other ranks send it a request (carrying their lowest failure so
  * far) and get back the next chunk, until an empty one says "done". Rank 0
  * answers from a helper thread and works through the dealer directly; if
- * MPI gives less than MPI_THREAD_SERIALIZED, rank 0 only answers. */
-#include <time.h>
-
+ * MPI gives less than MPI_THREAD_SERIALIZED, rank 0 only answers. The
+ * dealer sleeps between polls (wait.c), so it costs rank 0 no core. */
 #include "core/error.h"
 #include "dist/dist_int.h"
 
@@ -16,19 +15,6 @@ typedef struct tdm__server {
   int err; /* first MPI error code of the server, MPI_SUCCESS if none */
 } tdm__server;
 
-/* Waits for a request by polling, sleeping up to 100 us between polls, so
- * the server does not take a core from the rank's own workers. */
-static int tdm__wait_poll(MPI_Request *req, MPI_Status *st) {
-  long ns = 1000;
-  for (;;) {
-    int flag = 0, rc = MPI_Test(req, &flag, st);
-    if (rc != MPI_SUCCESS || flag) return rc;
-    struct timespec ts = {0, ns};
-    nanosleep(&ts, NULL);
-    if (ns < 100000) ns *= 2;
-  }
-}
-
 /* Answers requests until every other rank was told "done". */
 static void *tdm__serve(void *p) {
   tdm__server *sv = p;
@@ -38,7 +24,7 @@ static void *tdm__serve(void *p) {
     MPI_Request req;
     MPI_Status st;
     int rc = MPI_Irecv(&fail, 1, MPI_UINT64_T, MPI_ANY_SOURCE, TDM__TAG_REQ, sv->d->comm, &req);
-    if (rc == MPI_SUCCESS) rc = tdm__wait_poll(&req, &st);
+    if (rc == MPI_SUCCESS) rc = tdm__dist_wait(&req, &st);
     if (rc != MPI_SUCCESS) {
       sv->err = rc;
       return NULL;

@@ -91,6 +91,8 @@ tdm_status tdm__dist_ranges_allgather(tdm_dist *d, const tdm__ranges *mine, tdm_
 /* Collective: the worst status over the ranks (a rank that was fine gets
  * "another rank failed"), so all ranks take the same path. */
 tdm_status tdm__dist_agree(tdm_dist *d, tdm_status s);
+/* wait.c: MPI_Wait that sleeps between tests instead of spinning. */
+int tdm__dist_wait(MPI_Request *req, MPI_Status *st);
 /* An MPI error code as a tandem error. */
 tdm_status tdm__dist_mpi_err(int code, const char *fn, const char *call);
 

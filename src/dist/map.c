@@ -48,7 +48,10 @@ static tdm_status tdm__map_agree(tdm_dist *d, tdm_status s, size_t n, tdm_schedu
  * rank. Returns TDM_OK when nothing failed. */
 static tdm_status tdm__map_failure(tdm_dist *d, tdm__dist_run *rn) {
   uint64_t mine = tdm__dist_run_fail(rn), low = mine;
-  int rc = MPI_Allreduce(&mine, &low, 1, MPI_UINT64_T, MPI_MIN, d->comm);
+  /* Ranks arrive here as they finish their share: wait without spinning. */
+  MPI_Request req;
+  int rc = MPI_Iallreduce(&mine, &low, 1, MPI_UINT64_T, MPI_MIN, d->comm, &req);
+  if (rc == MPI_SUCCESS) rc = tdm__dist_wait(&req, MPI_STATUS_IGNORE);
   if (rc != MPI_SUCCESS) return tdm__dist_mpi_err(rc, "tdm_dist_map", "Allreduce");
   if (low == TDM__DIST_NONE) return TDM_OK;
   /* Each index runs on one rank, so exactly one rank holds the key. */
