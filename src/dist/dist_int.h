@@ -56,7 +56,6 @@ typedef struct tdm__dist_run {
   pthread_mutex_t lock; /* guards fail and msg */
   uint64_t fail;        /* lowest failure key on this rank */
   char msg[256];        /* that failure's tdm_last_error() */
-  size_t ran;           /* indices handed to this rank */
 } tdm__dist_run;
 void tdm__dist_run_init(tdm__dist_run *rn, tdm_dist *d, tdm_pool *pool, tdm_map_fn fn, void *arg,
                         tdm_sched_kind kind);

@@ -56,7 +56,6 @@ static tdm_status tdm__chunk_task(const tdm_task_env *env, size_t j, void *p) {
 
 void tdm__dist_run_range(tdm__dist_run *rn, size_t lo, size_t hi) {
   if (lo >= hi) return;
-  rn->ran += hi - lo;
   if (rn->pool) {
     tdm__chunk_arg c = {rn, lo};
     tdm_schedule local = {rn->kind, 0};
