@@ -18,6 +18,11 @@ typedef struct tdm__host_api {
   int (*alloc_inject)(void);
 } tdm__host_api;
 
+/* The same table for extension libraries linked against libtandem.so (the
+ * MPI library tandem_dist), so they share libtandem's one error state and
+ * allocator hook. Exported, though internal. */
+TDM_API const tdm__host_api *tdm__host_api_get(void);
+
 /* The module's one exported function. TDM_ERR_NO_DEVICE (why filled) when
  * no driver or device can be used. */
 typedef tdm_status (*tdm__module_init_fn)(const tdm__host_api *host, const tdm__backend **out,

@@ -15,6 +15,8 @@ static const tdm__host_api tdm__host = {
     TDM__MODULE_ABI, tdm__err, tdm__malloc, tdm__free, tdm__alloc_inject,
 };
 
+const tdm__host_api *tdm__host_api_get(void) { return &tdm__host; }
+
 /* Next to libtandem itself, then the loader's search path. */
 static void *tdm__open_module(char *why, size_t whylen) {
   const char *env = getenv("TDM_CUDA_MODULE");
