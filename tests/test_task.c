@@ -433,3 +433,62 @@ Test(task, allocation_failures) {
   cr_assert(finished, "never succeeded");
   tdm_ctx_destroy(ctx);
 }
+
+/* ---- a task that submits far more than the workers take: some children run
+ * at once inside tdm_submit (undeferred); all report like queued ones ------ */
+typedef struct {
+  tdm_pool *p;
+  uint64_t out[3000];
+  tdm_status got[3000];
+  atomic_int bad;
+} burst;
+
+typedef struct {
+  burst *b;
+  size_t i;
+} child_arg;
+
+static tdm_status child(const tdm_task_env *env, void *arg) {
+  child_arg *c = arg;
+  if (env->lane != TDM_LANE_CPU || env->worker < 0 || env->worker >= 2) atomic_fetch_add(&c->b->bad, 1);
+  c->b->out[c->i] = mix(c->i);
+  if (c->i % 97 == 5) return tdm_buf_create(NULL, TDM_F32, 1, 1, NULL); /* fails, with a message */
+  return TDM_OK;
+}
+
+static tdm_status burst_root(const tdm_task_env *env, void *arg) {
+  (void)env;
+  burst *b = arg;
+  static child_arg args[3000];
+  tdm_future *f[3000];
+  for (size_t i = 0; i < 3000; i++) {
+    args[i] = (child_arg){b, i};
+    tdm_status s = tdm_submit(b->p, TDM_LANE_CPU, child, &args[i], i % 2 ? &f[i] : NULL);
+    if (s != TDM_OK) return s;
+  }
+  for (size_t i = 1; i < 3000; i += 2) {
+    b->got[i] = tdm_future_wait(f[i]);
+    if (b->got[i] != TDM_OK && !strstr(tdm_last_error(), "tdm_buf_create")) atomic_fetch_add(&b->bad, 1);
+    tdm_future_release(f[i]);
+  }
+  return TDM_OK;
+}
+
+Test(task, a_burst_of_children_runs_queued_or_at_once) {
+  tdm_ctx *ctx = cpu_ctx(0);
+  tdm_pool *p = make_pool(ctx, 2);
+  static burst b;
+  b.p = p;
+  atomic_init(&b.bad, 0);
+  tdm_future *f;
+  cr_assert_eq(tdm_submit(p, TDM_LANE_CPU, burst_root, &b, &f), TDM_OK);
+  cr_assert_eq(tdm_future_wait(f), TDM_OK, "%s", tdm_last_error());
+  tdm_future_release(f);
+  tdm_pool_destroy(p); /* the children without a future have finished too */
+  cr_assert_eq(atomic_load(&b.bad), 0);
+  for (size_t i = 0; i < 3000; i++) {
+    cr_assert_eq(b.out[i], mix(i), "child %zu", i);
+    if (i % 2) cr_assert_eq(b.got[i], i % 97 == 5 ? TDM_ERR_INVALID : TDM_OK, "child %zu", i);
+  }
+  tdm_ctx_destroy(ctx);
+}

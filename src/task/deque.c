@@ -50,6 +50,12 @@ tdm__task *tdm__deque_steal(tdm__deque *d, int thief) {
   return t;
 }
 
+long tdm__deque_size(tdm__deque *d) {
+  long n = atomic_load_explicit(&d->bottom, memory_order_relaxed) -
+           atomic_load_explicit(&d->top, memory_order_relaxed);
+  return n > 0 ? n : 0;
+}
+
 int tdm__deque_empty(tdm__deque *d) {
   return atomic_load(&d->top) >= atomic_load(&d->bottom);
 }

@@ -18,5 +18,6 @@ int tdm__deque_push(tdm__deque *d, tdm__task *t, int limit); /* 0 when full */
 tdm__task *tdm__deque_pop(tdm__deque *d);
 tdm__task *tdm__deque_steal(tdm__deque *d, int thief);
 int tdm__deque_empty(tdm__deque *d);
+long tdm__deque_size(tdm__deque *d); /* the owner's estimate */
 
 #endif

@@ -1,9 +1,11 @@
-/* future.c -- tdm_submit and futures. A future is its task: one allocation
- * holding the function, a latch its waiters sleep on, the status and the
- * task's error message. It is reference counted (the caller's handle and
- * each queue entry), claimed exactly once (by the lane that runs it, or by
- * tdm_future_cancel), so a TDM_LANE_ANY task can wait on both the CPU and
- * the GPU side and run wherever a lane is free first. */
+/* future.c -- tdm_submit and futures. A future is its task: one block
+ * (cached per thread, fcache.c) holding the function, a latch its waiters
+ * sleep on, the status and, on failure, the task's message. It is reference
+ * counted (the caller's handle and each queue entry) and claimed exactly
+ * once (by the lane that runs it, or by tdm_future_cancel), so a
+ * TDM_LANE_ANY task can wait on both the CPU and the GPU side and run
+ * wherever a lane is free first. A worker far ahead of the others runs
+ * what it submits at once, as OpenMP does with undeferred tasks. */
 #include <stddef.h>
 #include <stdio.h>
 
@@ -22,7 +24,7 @@ struct tdm_future {
   tdm_task_fn fn;
   void *arg;
   tdm_status status;
-  char msg[TDM__MSG];
+  char *msg; /* the task's error message, kept only when it failed */
 };
 
 static tdm_future *tdm__fut(tdm__task *t) {
@@ -34,7 +36,10 @@ static tdm_future *tdm__fut(tdm__task *t) {
 int tdm__future_claim(tdm__task *t) { return atomic_exchange(&tdm__fut(t)->claimed, 1) == 0; }
 
 static void tdm__future_unref(tdm_future *f) {
-  if (atomic_fetch_sub(&f->refs, 1) == 1) tdm__free(f);
+  if (atomic_fetch_sub(&f->refs, 1) == 1) {
+    tdm__free(f->msg);
+    tdm__fcache_give(f);
+  }
 }
 
 void tdm__future_unref_task(tdm__task *t) { tdm__future_unref(tdm__fut(t)); }
@@ -47,8 +52,8 @@ static void tdm__future_finish(tdm_future *f, tdm_status s) {
   tdm__pool_task_done(p);
 }
 
-static void tdm__future_exec(tdm__task *t, const tdm__where *w) {
-  tdm_future *f = tdm__fut(t);
+/* Runs the task's function on lane w; keeps its message when it fails. */
+static tdm_status tdm__future_call(tdm_future *f, const tdm__where *w) {
   tdm_pool *p = f->task.pool;
   tdm_task_env env;
   if (w->gpu) {
@@ -67,8 +72,16 @@ static void tdm__future_exec(tdm__task *t, const tdm__where *w) {
     tdm_status s2 = tdm_ctx_sync(env.ctx);
     if (s == TDM_OK) s = s2;
   }
-  if (s != TDM_OK) snprintf(f->msg, sizeof f->msg, "%s", tdm_last_error());
-  tdm__future_finish(f, s);
+  if (s != TDM_OK && tdm_last_error()[0]) { /* without memory the status text stands in */
+    f->msg = tdm__malloc(TDM__MSG);
+    if (f->msg) snprintf(f->msg, TDM__MSG, "%s", tdm_last_error());
+  }
+  return s;
+}
+
+static void tdm__future_exec(tdm__task *t, const tdm__where *w) {
+  tdm_future *f = tdm__fut(t);
+  tdm__future_finish(f, tdm__future_call(f, w));
   tdm__future_unref(f); /* the reference of the entry that ran */
 }
 
@@ -82,18 +95,29 @@ tdm_status tdm_submit(tdm_pool *p, tdm_lane lane, tdm_task_fn fn, void *arg, tdm
   TDM__CHECK(lane == TDM_LANE_GPU && p->G == 0, TDM_ERR_NO_DEVICE,
              "%s: lane: TDM_LANE_GPU, but the pool has no GPU lane (the context has no device: %s)",
              fn_name, tdm_ctx_device_note(p->ctx));
-  tdm_future *f = tdm__malloc(sizeof *f);
+  tdm_future *f = tdm__fcache_take(sizeof *f);
   TDM__CHECK(!f, TDM_ERR_NOMEM, "%s: out of host memory for the task", fn_name);
   int dual = lane == TDM_LANE_ANY && p->G > 0;
   f->task = (tdm__task){tdm__future_exec, NULL, p, TDM__PRIMARY};
   f->gpu = (tdm__task){tdm__future_exec, NULL, p, TDM__GPU_ENTRY};
-  tdm__latch_init(&f->done, 1);
-  atomic_init(&f->refs, (out ? 1 : 0) + 1 + dual);
-  atomic_init(&f->claimed, 0);
   f->fn = fn;
   f->arg = arg;
   f->status = TDM_ERR_INTERNAL;
-  f->msg[0] = '\0';
+  f->msg = NULL;
+  int self = lane == TDM_LANE_GPU || dual ? -1 : tdm__sched_undeferred(p);
+  if (self >= 0) { /* this worker is far ahead of the others: run it now, unseen by them */
+    const tdm__where at = {0, self};
+    atomic_init(&f->claimed, 1);
+    atomic_init(&f->refs, 1);
+    f->status = tdm__future_call(f, &at);
+    tdm__latch_init(&f->done, 0);
+    if (out) *out = f;
+    else tdm__future_unref(f);
+    return TDM_OK;
+  }
+  tdm__latch_init(&f->done, 1);
+  atomic_init(&f->refs, (out ? 1 : 0) + 1 + dual);
+  atomic_init(&f->claimed, 0);
   if (out) *out = f; /* before queuing: the task may finish at once */
   atomic_fetch_add(&p->outstanding, 1);
   if (lane == TDM_LANE_GPU) {
@@ -112,14 +136,15 @@ tdm_status tdm_future_wait(tdm_future *f) {
   if (s == TDM_ERR_CANCELLED) return tdm__err(s, "tdm_future_wait: the task was cancelled");
   if (s != TDM_OK)
     return tdm__err(s, "tdm_future_wait: the task failed: %s",
-                    f->msg[0] ? f->msg : tdm_status_text(s));
+                    f->msg ? f->msg : tdm_status_text(s));
   return TDM_OK;
 }
 
 tdm_status tdm_future_cancel(tdm_future *f) {
   TDM__CHECK(!f, TDM_ERR_INVALID, "tdm_future_cancel: f: is NULL");
   if (!tdm__future_claim(&f->task))
-    return tdm__err(TDM_ERR_INVALID, "tdm_future_cancel: f: the task has already started, finished or been cancelled");
+    return tdm__err(TDM_ERR_INVALID,
+                    "tdm_future_cancel: f: the task has already started, finished or been cancelled");
   tdm__future_finish(f, TDM_ERR_CANCELLED); /* queue entries are dropped when popped */
   return TDM_OK;
 }

@@ -14,6 +14,7 @@
 #include "task/deque.h"
 
 #define TDM__SPIN_NS 50000L /* how long an idle worker searches before parking */
+#define TDM__THROTTLE 256   /* queued tasks on a worker beyond which it runs new ones at once */
 
 typedef struct tdm__worker {
   tdm__deque dq;
@@ -161,6 +162,12 @@ void tdm__sched_forget(tdm_pool *p) {
     if (t->claimable && !tdm__future_claim(t)) tdm__future_unref_task(t);
     t = next;
   }
+}
+
+int tdm__sched_undeferred(tdm_pool *p) {
+  const tdm__self *me = tdm__me();
+  if (me->kind != TDM__SELF_CPU || me->id >= p->W) return -1;
+  return tdm__deque_size(&tdm__wk[me->id].dq) >= TDM__THROTTLE ? me->id : -1;
 }
 
 void tdm__sched_push(tdm_pool *p, tdm__task *t) {

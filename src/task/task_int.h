@@ -82,6 +82,10 @@ void tdm__task_run(tdm__task *t, const tdm__where *w);
 int tdm__future_claim(tdm__task *t);
 void tdm__future_unref_task(tdm__task *t);
 
+/* fcache.c: blocks of one size (futures), cached per thread. */
+void *tdm__fcache_take(size_t bytes);
+void tdm__fcache_give(void *p);
+
 /* ---- GPU lanes ------------------------------------------------------------ */
 typedef struct tdm__glane {
   tdm_pool *pool;
@@ -124,6 +128,10 @@ int tdm__sched_workers(void);
 /* Queues t for p's CPU workers: on this worker's deque when it is one of
  * them, else on p's inject queue; wakes a parked worker. */
 void tdm__sched_push(tdm_pool *p, tdm__task *t);
+/* This worker's id when it is one of p's and already has many tasks queued
+ * (it should run a new one at once, like OpenMP's undeferred tasks); -1
+ * otherwise. */
+int tdm__sched_undeferred(tdm_pool *p);
 /* Queues the n tasks first..last (linked by next) on p's inject queue. */
 void tdm__sched_inject(tdm_pool *p, tdm__task *first, tdm__task *last, int n);
 /* Removes p's inject queue (entries left there are dropped claimed futures). */
