@@ -492,3 +492,40 @@ Test(task, a_burst_of_children_runs_queued_or_at_once) {
   }
   tdm_ctx_destroy(ctx);
 }
+
+/* ---- fork: the child starts its own workers ------------------------------------ */
+#include <sys/wait.h>
+
+Test(task, a_forked_child_starts_its_own_workers, .timeout = 60) {
+#if defined(__SANITIZE_THREAD__)
+  cr_skip_test("ThreadSanitizer does not support threads after a multi-threaded fork");
+#else
+  tdm_ctx *ctx = cpu_ctx(0);
+  tdm_pool *p = make_pool(ctx, 2);
+  check_map(p, 2, 1000, (tdm_schedule){TDM_SCHED_DYNAMIC, 0});
+  pid_t pid = fork();
+  cr_assert_neq(pid, -1);
+  if (pid == 0) { /* the parent's pool is not usable here; a new one is */
+    alarm(30);      /* a hung child dies instead of lingering */
+    tdm_ctx *c2 = NULL;
+    tdm_pool *p2 = NULL;
+    tdm_config cfg;
+    tdm_config_default(&cfg);
+    cfg.backend = TDM_CPU;
+    atomic_long sum;
+    atomic_init(&sum, 0);
+    int ok = tdm_ctx_create(&cfg, &c2) == TDM_OK && tdm_pool_create(c2, NULL, &p2) == TDM_OK &&
+             tdm_map(p2, 5000, sum_item, &sum, (tdm_schedule){TDM_SCHED_DYNAMIC, 0}) == TDM_OK &&
+             atomic_load(&sum) == 5000L * 4999 / 2;
+    tdm_pool_destroy(p2);
+    tdm_ctx_destroy(c2);
+    _exit(ok ? 0 : 1);
+  }
+  int st = 0;
+  cr_assert_eq(waitpid(pid, &st, 0), pid);
+  cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "child failed (status %d)", st);
+  check_map(p, 2, 1000, (tdm_schedule){TDM_SCHED_GUIDED, 0});
+  tdm_pool_destroy(p);
+  tdm_ctx_destroy(ctx);
+#endif
+}

@@ -15,12 +15,23 @@ static pthread_rwlock_t tdm__gate;
 static int tdm__gate_threads = -1; /* what we last set; read under either lock */
 static _Thread_local int tdm__gate_held;
 
-static void tdm__gate_init(void) {
+static void tdm__gate_make(void) {
   pthread_rwlockattr_t a;
   pthread_rwlockattr_init(&a);
   pthread_rwlockattr_setkind_np(&a, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
   pthread_rwlock_init(&tdm__gate, &a);
   pthread_rwlockattr_destroy(&a);
+}
+
+/* A child of fork() has only the forking thread: no one holds the gate. */
+static void tdm__gate_atfork_child(void) {
+  tdm__gate_make();
+  tdm__gate_threads = -1;
+}
+
+static void tdm__gate_init(void) {
+  tdm__gate_make();
+  pthread_atfork(NULL, NULL, tdm__gate_atfork_child);
 }
 
 void tdm__blas_threads(const tdm__cpu *c) {

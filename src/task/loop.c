@@ -33,6 +33,13 @@ int tdm__in_worker(void) {
 
 int tdm__loop_live(void) { return atomic_load(&tdm__b.live) > 0; }
 
+void tdm__loop_atfork_child(void) {
+  pthread_mutex_t init = PTHREAD_MUTEX_INITIALIZER;
+  tdm__b.mu = init;
+  tdm__b.n = 0; /* loops of the parent's other threads do not exist here */
+  atomic_store(&tdm__b.live, 0);
+}
+
 static void tdm__chunks(tdm__loop *L) {
   tdm__self *me = tdm__me();
   me->depth++;
@@ -109,9 +116,9 @@ void tdm__par_for(int nthreads, size_t n, size_t grain, tdm__range_fn fn, void *
   for (int i = 0; i < tdm__b.n; i++)
     if (tdm__b.slot[i] == &L) {
       tdm__b.slot[i] = tdm__b.slot[--tdm__b.n];
+      if (L.want > 0) atomic_fetch_sub(&tdm__b.live, 1);
       break;
     }
-  if (L.want > 0) atomic_fetch_sub(&tdm__b.live, 1);
   L.want = 0;
   /* Helpers still inside finish their last chunk. The last one unparks us
    * while holding the lock, so once we see active == 0 under the lock no

@@ -128,6 +128,12 @@ static tdm__task *tdm__inject_take(int id) {
   if (!p->inj_head) {
     p->inj_tail = NULL;
     tdm__unlink(pp, p);
+  } else if (p->inj_next) { /* more pools waiting: this one goes to the back */
+    tdm__unlink(pp, p);
+    tdm_pool **tail = pp;
+    while (*tail) tail = &(*tail)->inj_next;
+    *tail = p;
+    p->inj_linked = 1;
   }
   atomic_fetch_sub(&tdm__s.inj_total, k);
   int limit = p->W;
@@ -228,6 +234,8 @@ void tdm__worker_run(atomic_int *fired) {
     if (tdm__is_fired(fired)) break;
     tdm__task *t = tdm__find(id);
     if (!t && tdm__loop_live()) {
+      if (searching) atomic_fetch_sub(&tdm__s.nidle, 1); /* busy while it helps */
+      searching = 0;
       if (tdm__loop_help()) {
         spins = 0;
         continue;
@@ -303,9 +311,28 @@ int tdm__thread_start(pthread_t *t, void *(*fn)(void *), void *arg, int detached
   return rc;
 }
 
+/* A child of fork() has none of the workers: it starts afresh on first
+ * use (pools created before the fork are not usable in the child). */
+static void tdm__sched_atfork_child(void) {
+  pthread_mutex_t init = PTHREAD_MUTEX_INITIALIZER;
+  tdm__s.mu = init;
+  tdm__s.inj_mu = init;
+  atomic_store(&tdm__s.n, 0);
+  atomic_store(&tdm__s.nparked, 0);
+  atomic_store(&tdm__s.nidle, 0);
+  for (int i = 0; i < TDM__MAX_WORKERS / 64; i++) atomic_store(&tdm__s.mask[i], 0);
+  tdm__s.inj_list = NULL;
+  atomic_store(&tdm__s.inj_total, 0);
+  tdm__loop_atfork_child();
+}
+
+static pthread_once_t tdm__atfork_once = PTHREAD_ONCE_INIT;
+static void tdm__atfork_init(void) { pthread_atfork(NULL, NULL, tdm__sched_atfork_child); }
+
 int tdm__sched_ensure(int want) {
   if (want > TDM__MAX_WORKERS) want = TDM__MAX_WORKERS;
   if (atomic_load(&tdm__s.n) >= want) return atomic_load(&tdm__s.n);
+  pthread_once(&tdm__atfork_once, tdm__atfork_init);
   pthread_mutex_lock(&tdm__s.mu);
   int n = atomic_load(&tdm__s.n);
   while (n < want) {

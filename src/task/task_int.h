@@ -151,6 +151,7 @@ int tdm__sched_idle(void);
 /* An idle worker joins a published loop; 1 if it did some of its work. */
 int tdm__loop_help(void);
 int tdm__loop_live(void);
+void tdm__loop_atfork_child(void); /* the board, reset in a child of fork() */
 
 /* ---- GPU lanes (lane.c) ----------------------------------------------------- */
 tdm_status tdm__lanes_start(tdm_pool *p);
