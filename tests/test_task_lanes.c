@@ -295,7 +295,7 @@ static tdm_status lane_of(const tdm_task_env *env, void *arg) {
   return TDM_OK;
 }
 
-Test(task_lanes, no_device_means_no_gpu_lane) {
+Test(task_lanes, no_device_means_no_gpu_lane, .timeout = 120) {
   tdm_ctx *ctx = ctx_of(TDM_CPU);
   tdm_pool *p;
   tdm_pool_config pc = {2, 2};

@@ -223,6 +223,9 @@ static tdm_status sum_item(const tdm_task_env *env, size_t i, void *arg) {
   return TDM_OK;
 }
 
+tdm_pool *fork_parent_pool;
+tdm_ctx *fork_parent_ctx;
+
 Test(task_map, a_forked_child_starts_its_own_workers, .timeout = 60) {
 #if defined(__SANITIZE_THREAD__)
   cr_skip_test("ThreadSanitizer does not support threads after a multi-threaded fork");
@@ -230,6 +233,8 @@ Test(task_map, a_forked_child_starts_its_own_workers, .timeout = 60) {
   tdm_ctx *ctx = cpu_ctx(0);
   tdm_pool *p = make_pool(ctx, 2);
   check_map(p, 2, 1000, (tdm_schedule){TDM_SCHED_DYNAMIC, 0});
+  fork_parent_pool = p; /* the child abandons them: reachable, not leaked */
+  fork_parent_ctx = ctx;
   pid_t pid = fork();
   cr_assert_neq(pid, -1);
   if (pid == 0) { /* the parent's pool is not usable here; a new one is */

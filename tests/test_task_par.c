@@ -103,7 +103,7 @@ static void nested_range(void *arg, size_t lo, size_t hi) {
     if (!loop_ok(3000, i, 2)) atomic_fetch_add(bad, 1);
 }
 
-Test(task_par, nested_par_for_and_edge_sizes) {
+Test(task_par, nested_par_for_and_edge_sizes, .timeout = 120) {
   atomic_int bad;
   atomic_init(&bad, 0);
   tdm__par_for(2, 40, 1, nested_range, &bad);
