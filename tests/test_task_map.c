@@ -217,7 +217,7 @@ Test(task_map, map_returns_lowest_failure_and_cancels_the_rest, .timeout = 120) 
 }
 
 /* ---- fork: the child starts its own workers ------------------------------------ */
-static tdm_status sum_item(const tdm_task_env *env, size_t i, void *arg) {
+__attribute__((unused)) static tdm_status sum_item(const tdm_task_env *env, size_t i, void *arg) {
   (void)env;
   atomic_fetch_add((atomic_long *)arg, (long)i);
   return TDM_OK;
