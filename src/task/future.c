@@ -36,7 +36,9 @@ static tdm_future *tdm__fut(tdm__task *t) {
 int tdm__future_claim(tdm__task *t) { return atomic_exchange(&tdm__fut(t)->claimed, 1) == 0; }
 
 static void tdm__future_unref(tdm_future *f) {
-  if (atomic_fetch_sub(&f->refs, 1) == 1) {
+  /* The last holder need not write: references are never added back. */
+  if (atomic_load_explicit(&f->refs, memory_order_acquire) == 1 ||
+      atomic_fetch_sub(&f->refs, 1) == 1) {
     tdm__free(f->msg);
     tdm__fcache_give(f);
   }

@@ -14,12 +14,13 @@
 #include "task/deque.h"
 
 #define TDM__SPIN_NS 50000L /* how long an idle worker searches before parking */
-#define TDM__THROTTLE 256   /* queued tasks on a worker beyond which it runs new ones at once */
+#define TDM__THROTTLE 64    /* queued tasks on a worker beyond which it runs new ones at once */
 
 typedef struct tdm__worker {
   tdm__deque dq;
   tdm__parker *park; /* the worker thread's own parker */
   unsigned seed;     /* victim choice */
+  int ahead;         /* submits left to run at once before looking at the deque again */
 } tdm__worker;
 
 static tdm__worker tdm__wk[TDM__MAX_WORKERS];
@@ -173,7 +174,14 @@ void tdm__sched_forget(tdm_pool *p) {
 int tdm__sched_undeferred(tdm_pool *p) {
   const tdm__self *me = tdm__me();
   if (me->kind != TDM__SELF_CPU || me->id >= p->W) return -1;
-  return tdm__deque_size(&tdm__wk[me->id].dq) >= TDM__THROTTLE ? me->id : -1;
+  tdm__worker *w = &tdm__wk[me->id];
+  if (w->ahead > 0) { /* the deque was full a moment ago: skip reading its top */
+    w->ahead--;
+    return me->id;
+  }
+  if (tdm__deque_size(&w->dq) < TDM__THROTTLE) return -1;
+  w->ahead = 31;
+  return me->id;
 }
 
 void tdm__sched_push(tdm_pool *p, tdm__task *t) {
