@@ -36,6 +36,7 @@ static void tdm__gate_init(void) {
 
 void tdm__blas_threads(const tdm__cpu *c) {
   pthread_once(&tdm__gate_once, tdm__gate_init);
+  tdm__blas_done(); /* a caller that forgot the pairing holds it no longer than this */
   int want = tdm__in_worker() ? 1 : c->threads;
   if (want > 1) {
     int idle = tdm__idle_workers();
