@@ -1,17 +1,13 @@
 /* linalg.c -- dense linear algebra on the CPU through OpenBLAS (CBLAS) and
- * LAPACKE, column-major, F32 and F64. OpenBLAS's thread count is set to
- * the context's before each call so tandem and BLAS never oversubscribe. */
+ * LAPACKE, column-major, F32 and F64. Each call goes through the BLAS gate
+ * (blas.c), which sets OpenBLAS's thread count for it: 1 inside workers and
+ * tasks, so tandem and BLAS never oversubscribe. */
 #include <cblas.h>
 #include <lapacke.h>
 #include <string.h>
 
 #include "core/error.h"
 #include "cpu/cpu_int.h"
-
-void tdm__blas_threads(const tdm__cpu *c) {
-  int want = tdm__in_worker() ? 1 : c->threads;
-  if (openblas_get_num_threads() != want) openblas_set_num_threads(want);
-}
 
 tdm_status tdm__cpu_gemm(void *st, tdm_dtype dt, tdm_trans ta, tdm_trans tb, size_t m, size_t n,
                          size_t k, double alpha, const void *A, size_t lda, const void *B,
@@ -24,6 +20,7 @@ tdm_status tdm__cpu_gemm(void *st, tdm_dtype dt, tdm_trans ta, tdm_trans tb, siz
   else
     cblas_sgemm(CblasColMajor, a, b, (int)m, (int)n, (int)k, (float)alpha, A, (int)lda, B,
                 (int)ldb, (float)beta, C, (int)ldc);
+  tdm__blas_done();
   return TDM_OK;
 }
 
@@ -38,15 +35,15 @@ TDM__DEF_SYMM(tdm__symm_f32, float)
 
 tdm_status tdm__cpu_crossprod(void *st, tdm_dtype dt, size_t n, size_t p, const void *X, void *C) {
   tdm__blas_threads(st);
-  if (dt == TDM_F64) {
+  if (dt == TDM_F64)
     cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, (int)p, (int)n, 1.0, X, (int)n, 0.0, C,
                 (int)p);
-    tdm__symm_f64(C, p);
-  } else {
+  else
     cblas_ssyrk(CblasColMajor, CblasUpper, CblasTrans, (int)p, (int)n, 1.0f, X, (int)n, 0.0f, C,
                 (int)p);
-    tdm__symm_f32(C, p);
-  }
+  tdm__blas_done();
+  if (dt == TDM_F64) tdm__symm_f64(C, p);
+  else tdm__symm_f32(C, p);
   return TDM_OK;
 }
 
@@ -60,6 +57,7 @@ static tdm_status tdm__potrf(void *st, tdm_dtype dt, size_t n, void *A) {
   tdm__blas_threads(st);
   lapack_int info = dt == TDM_F64 ? LAPACKE_dpotrf(LAPACK_COL_MAJOR, 'U', (int)n, A, (int)n)
                                   : LAPACKE_spotrf(LAPACK_COL_MAJOR, 'U', (int)n, A, (int)n);
+  tdm__blas_done();
   TDM__CHECK(info > 0, TDM_ERR_NUMERIC,
              "A: not positive definite (the leading minor of order %d is not positive)", (int)info);
   TDM__CHECK(info < 0, TDM_ERR_BACKEND, "LAPACKE_?potrf: argument %d is invalid", (int)-info);
@@ -73,10 +71,12 @@ tdm_status tdm__cpu_cholesky(void *st, tdm_dtype dt, size_t n, void *A) {
 
 tdm_status tdm__cpu_solve_spd(void *st, tdm_dtype dt, size_t n, size_t nrhs, void *A, void *B) {
   TDM__TRY(tdm__potrf(st, dt, n, A));
+  tdm__blas_threads(st);
   lapack_int info =
       dt == TDM_F64
           ? LAPACKE_dpotrs(LAPACK_COL_MAJOR, 'U', (int)n, (int)nrhs, A, (int)n, B, (int)n)
           : LAPACKE_spotrs(LAPACK_COL_MAJOR, 'U', (int)n, (int)nrhs, A, (int)n, B, (int)n);
+  tdm__blas_done();
   TDM__CHECK(info != 0, TDM_ERR_BACKEND, "LAPACKE_?potrs: info = %d", (int)info);
   return TDM_OK;
 }
