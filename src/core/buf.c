@@ -50,7 +50,9 @@ tdm_status tdm_buf_create(tdm_ctx *ctx, tdm_dtype dt, size_t rows, size_t cols, 
 
 tdm_status tdm_buf_wrap(tdm_ctx *ctx, tdm_dtype dt, size_t rows, size_t cols, void *host,
                         tdm_buf **out) {
-  TDM__CHECK(!host && out, TDM_ERR_INVALID, "tdm_buf_wrap: host: is NULL");
+  TDM__CHECK(!out, TDM_ERR_INVALID, "tdm_buf_wrap: out: is NULL");
+  *out = NULL;
+  TDM__CHECK(!host, TDM_ERR_INVALID, "tdm_buf_wrap: host: is NULL");
   TDM__TRY(tdm__buf_new(ctx, dt, rows, cols, "tdm_buf_wrap", out));
   (*out)->host = host;
   (*out)->wrapped = 1;
