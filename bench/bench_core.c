@@ -1,0 +1,269 @@
+/* bench_core.c -- the foundation's benchmark program (not a test): prints
+ * (a) tdm_reduce SUM+MIN+MAX+MEAN+VAR over 1e8 f64 against a plain read of
+ * the same array, and (b) crossprod + Cholesky of an n x n f64 matrix with
+ * 1 thread and all threads, next to numpy (bench/peers/crossprod_chol.py)
+ * run in the same process' lifetime. Ratios are what to compare. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cpu/cpu_int.h"
+#include "cpu/reduce_int.h"
+#include "tandem/tandem.h"
+
+typedef struct {
+  size_t len;     /* reduce length */
+  size_t n;       /* crossprod size */
+  int reps;
+  int threads;    /* "all" */
+  const char *python, *peers;
+  int skip_reduce, skip_la, skip_peer;
+} opts;
+
+static double now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static int cmp_d(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return x < y ? -1 : x > y;
+}
+
+/* Best and median of reps timings. */
+typedef struct { double best, med; } tstat;
+static tstat stat_of(double *t, int reps) {
+  qsort(t, (size_t)reps, sizeof *t, cmp_d);
+  tstat s = {t[0], reps % 2 ? t[reps / 2] : 0.5 * (t[reps / 2 - 1] + t[reps / 2])};
+  return s;
+}
+
+#define CHECK(call)                                                            \
+  do {                                                                         \
+    tdm_status s_ = (call);                                                    \
+    if (s_ != TDM_OK) {                                                        \
+      fprintf(stderr, "bench_core: %s failed: %s: %s\n", #call, tdm_status_name(s_), \
+              tdm_last_error());                                               \
+      exit(1);                                                                 \
+    }                                                                          \
+  } while (0)
+
+static tdm_ctx *ctx_threads(int threads) {
+  tdm_config cfg = {TDM_CPU, threads, 0};
+  tdm_ctx *c;
+  CHECK(tdm_ctx_create(&cfg, &c));
+  return c;
+}
+
+/* ---- (a) reduce vs a plain read ----------------------------------------------- */
+/* The plain read: eight independent sums so the loop waits on memory, not
+ * on the adder. */
+static double read_sum(const double *x, size_t n) {
+  double s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    s0 += x[i], s1 += x[i + 1], s2 += x[i + 2], s3 += x[i + 3];
+    s4 += x[i + 4], s5 += x[i + 5], s6 += x[i + 6], s7 += x[i + 7];
+  }
+  for (; i < n; i++) s0 += x[i];
+  return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
+}
+
+typedef struct { const double *x; size_t n, chunk; double *part; } rjob;
+static void read_range(void *arg, size_t lo, size_t hi) {
+  rjob *j = arg;
+  for (size_t c = lo; c < hi; c++) {
+    size_t b = c * j->chunk, e = b + j->chunk < j->n ? b + j->chunk : j->n;
+    j->part[c] = read_sum(j->x + b, e - b);
+  }
+}
+
+static double read_par(int threads, const double *x, size_t n, double *part, size_t nchunk) {
+  rjob j = {x, n, (n + nchunk - 1) / nchunk, part};
+  tdm__par_for(threads, nchunk, 1, read_range, &j);
+  double s = 0;
+  for (size_t c = 0; c < nchunk; c++) s += part[c];
+  return s;
+}
+
+static void bench_reduce(const opts *o) {
+  size_t n = o->len;
+  double *x = malloc(n * sizeof *x);
+  if (!x) {
+    fprintf(stderr, "bench_core: no memory for %zu doubles\n", n);
+    exit(1);
+  }
+  unsigned long long st = 88172645463325252ull;
+  for (size_t i = 0; i < n; i++) { /* xorshift: values in [1e3, 1e3+1) */
+    st ^= st << 13, st ^= st >> 7, st ^= st << 17;
+    x[i] = 1e3 + (double)(st >> 11) * 0x1.0p-53;
+  }
+  const size_t nchunk = 4096;
+  double *part = malloc(nchunk * sizeof *part);
+  static const tdm_reduce_op ops[5] = {TDM_SUM, TDM_MIN, TDM_MAX, TDM_MEAN, TDM_VAR};
+  printf("\n(a) tdm_reduce SUM+MIN+MAX+MEAN+VAR over %zu f64 (%.0f MB) vs a plain read-sum loop\n",
+         n, (double)n * 8 / 1e6);
+  int tlist[2] = {1, o->threads};
+  for (int ti = 0; ti < (o->threads > 1 ? 2 : 1); ti++) {
+    int th = tlist[ti];
+    tdm_ctx *ctx = ctx_threads(th);
+    tdm_buf *b;
+    CHECK(tdm_buf_wrap(ctx, TDM_F64, n, 1, x, &b));
+    double out[5], tr[64], tp[64], sink = 0;
+    int reps = o->reps < 64 ? o->reps : 64;
+    CHECK(tdm_reduce(ctx, b, 5, ops, out)); /* warm-up */
+    sink += read_par(th, x, n, part, nchunk);
+    for (int r = 0; r < reps; r++) { /* interleaved, so both see the same noise */
+      double t0 = now();
+      sink += read_par(th, x, n, part, nchunk);
+      double t1 = now();
+      CHECK(tdm_reduce(ctx, b, 5, ops, out));
+      double t2 = now();
+      tp[r] = t1 - t0;
+      tr[r] = t2 - t1;
+    }
+    tstat sp = stat_of(tp, reps), sr = stat_of(tr, reps);
+    printf("  threads=%d  read: best %.4f s (%.1f GB/s) median %.4f | tdm_reduce: best %.4f s "
+           "(%.1f GB/s) median %.4f | ratio reduce/read: best %.2f median %.2f\n",
+           th, sp.best, (double)n * 8 / sp.best / 1e9, sp.med, sr.best,
+           (double)n * 8 / sr.best / 1e9, sr.med, sr.best / sp.best, sr.med / sp.med);
+    if (ti == 0)
+      printf("  (check: mean %.9f var %.9f, read sum/n %.9f)\n", out[3], out[4], sink / (reps + 1) / n);
+    tdm_buf_destroy(b);
+    tdm_ctx_destroy(ctx);
+  }
+  free(part);
+  free(x);
+}
+
+/* ---- (b) crossprod + Cholesky, tandem and numpy ----------------------------------- */
+typedef struct { double xp, chol, total; } la_t;
+
+static la_t run_la(int threads, size_t n, const double *xh, int reps) {
+  tdm_ctx *ctx = ctx_threads(threads);
+  tdm_buf *X, *C;
+  CHECK(tdm_buf_create(ctx, TDM_F64, n, n, &X));
+  CHECK(tdm_buf_create(ctx, TDM_F64, n, n, &C));
+  CHECK(tdm_buf_write(X, xh));
+  la_t best = {INFINITY, INFINITY, INFINITY};
+  for (int r = 0; r <= reps; r++) { /* rep 0 warms up */
+    double t0 = now();
+    CHECK(tdm_crossprod(ctx, X, C));
+    double t1 = now();
+    CHECK(tdm_cholesky(ctx, C));
+    CHECK(tdm_ctx_sync(ctx));
+    double t2 = now();
+    if (r == 0) continue;
+    best.xp = fmin(best.xp, t1 - t0);
+    best.chol = fmin(best.chol, t2 - t1);
+    best.total = fmin(best.total, t2 - t0);
+  }
+  tdm_buf_destroy(C);
+  tdm_buf_destroy(X);
+  tdm_ctx_destroy(ctx);
+  return best;
+}
+
+/* Runs the numpy peer; fills la and returns 1, or prints why not and returns 0. */
+static int run_peer(const opts *o, int threads, la_t *la) {
+  if (o->skip_peer) return 0;
+  char cmd[2048];
+  snprintf(cmd, sizeof cmd, "command -v '%s' >/dev/null 2>&1", o->python);
+  if (system(cmd) != 0) {
+    printf("  numpy peer skipped: '%s' not found on PATH\n", o->python);
+    return 0;
+  }
+  snprintf(cmd, sizeof cmd,
+           "OPENBLAS_NUM_THREADS=%d OMP_NUM_THREADS=%d '%s' '%s/crossprod_chol.py' --n %zu --reps %d",
+           threads, threads, o->python, o->peers, o->n, o->reps);
+  FILE *p = popen(cmd, "r");
+  if (!p) {
+    printf("  numpy peer skipped: could not run %s\n", cmd);
+    return 0;
+  }
+  char line[4096] = "";
+  char *got = fgets(line, sizeof line, p);
+  int rc = pclose(p);
+  const char *sk = strstr(line, "\"skipped\"");
+  const char *tot = strstr(line, "\"total_s\":"), *xp = strstr(line, "\"crossprod_s\":"),
+             *ch = strstr(line, "\"cholesky_s\":");
+  if (!got || rc != 0 || sk || !tot || !xp || !ch) {
+    printf("  numpy peer skipped: %s (exit %d)\n", got ? line : "no output", rc);
+    return 0;
+  }
+  la->total = strtod(tot + 10, NULL);
+  la->xp = strtod(xp + 14, NULL);
+  la->chol = strtod(ch + 13, NULL);
+  printf("  numpy peer: %s", line);
+  return 1;
+}
+
+static void bench_la(const opts *o) {
+  size_t n = o->n;
+  double *xh = malloc(n * n * sizeof *xh);
+  if (!xh) exit(1);
+  unsigned long long st = 2463534242ull;
+  for (size_t i = 0; i < n * n; i++) {
+    st ^= st << 13, st ^= st >> 7, st ^= st << 17;
+    xh[i] = 2.0 * ((double)(st >> 11) * 0x1.0p-53) - 1.0;
+  }
+  printf("\n(b) crossprod (C = X'X) + Cholesky, n = %zu f64, best of %d after a warm-up\n", n,
+         o->reps);
+  int tlist[2] = {1, o->threads};
+  for (int ti = 0; ti < (o->threads > 1 ? 2 : 1); ti++) {
+    int th = tlist[ti];
+    la_t t = run_la(th, n, xh, o->reps);
+    printf("  threads=%d  tandem: crossprod %.3f s, cholesky %.3f s, total %.3f s (%.1f GFLOP/s)\n",
+           th, t.xp, t.chol, t.total, ((double)n * n * n + (double)n * n * n / 3) / t.total / 1e9);
+    la_t p;
+    if (run_peer(o, th, &p))
+      printf("  threads=%d  numpy:  crossprod %.3f s, cholesky %.3f s, total %.3f s | ratio "
+             "tandem/numpy: total %.3f (crossprod %.3f, cholesky %.3f)\n",
+             th, p.xp, p.chol, p.total, t.total / p.total, t.xp / p.xp, t.chol / p.chol);
+  }
+  free(xh);
+}
+
+static void usage(void) {
+  puts("bench_core [--len N] [--n N] [--reps R] [--threads T] [--python PATH] [--peers DIR]\n"
+       "           [--no-reduce] [--no-linalg] [--no-peer]\n"
+       "  --len: reduce length (default 100000000); --n: crossprod size (default 6000)\n"
+       "  --threads: the 'all threads' count (default: cores online)");
+}
+
+int main(int argc, char **argv) {
+  opts o = {100000000, 6000, 5, 0, "python3", TDM_BENCH_PEERS, 0, 0, 0};
+  o.threads = (int)sysconf(_SC_NPROCESSORS_ONLN);
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+    if (!strcmp(a, "--len") && v) o.len = strtoull(v, NULL, 10), i++;
+    else if (!strcmp(a, "--n") && v) o.n = strtoull(v, NULL, 10), i++;
+    else if (!strcmp(a, "--reps") && v) o.reps = atoi(v), i++;
+    else if (!strcmp(a, "--threads") && v) o.threads = atoi(v), i++;
+    else if (!strcmp(a, "--python") && v) o.python = v, i++;
+    else if (!strcmp(a, "--peers") && v) o.peers = v, i++;
+    else if (!strcmp(a, "--no-reduce")) o.skip_reduce = 1;
+    else if (!strcmp(a, "--no-linalg")) o.skip_la = 1;
+    else if (!strcmp(a, "--no-peer")) o.skip_peer = 1;
+    else {
+      usage();
+      return strcmp(a, "--help") ? 2 : 0;
+    }
+  }
+  if (o.len == 0 || o.n == 0 || o.reps < 1 || o.threads < 1) {
+    usage();
+    return 2;
+  }
+  static const char *isa[] = {"plain C", "AVX2"};
+  printf("bench_core: tandem %s, %d cores online, all threads = %d, reduce kernel %s\n",
+         tdm_version(), (int)sysconf(_SC_NPROCESSORS_ONLN), o.threads, isa[tdm__reduce_isa(-1)]);
+  const char *cv = getenv("OPENBLAS_CORETYPE");
+  if (cv) printf("  OPENBLAS_CORETYPE=%s\n", cv);
+  if (!o.skip_reduce) bench_reduce(&o);
+  if (!o.skip_la) bench_la(&o);
+  return 0;
+}
