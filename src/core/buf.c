@@ -39,9 +39,10 @@ tdm_status tdm_buf_create(tdm_ctx *ctx, tdm_dtype dt, size_t rows, size_t cols, 
   if (!ctx->root->dev) { /* CPU only: the host copy is the only copy */
     b->host = tdm__calloc(1, b->bytes);
     if (!b->host) {
+      size_t bytes = b->bytes;
       tdm__free(b);
       *out = NULL;
-      return tdm__err(TDM_ERR_NOMEM, "tdm_buf_create: out of host memory for %zu bytes", b->bytes);
+      return tdm__err(TDM_ERR_NOMEM, "tdm_buf_create: out of host memory for %zu bytes", bytes);
     }
     b->valid = TDM__HOST;
   }
