@@ -3,6 +3,7 @@
  * the context's before each call so tandem and BLAS never oversubscribe. */
 #include <cblas.h>
 #include <lapacke.h>
+#include <math.h>
 #include <string.h>
 
 #include "core/error.h"
@@ -84,8 +85,17 @@ static void tdm__zero_lower(tdm_dtype dt, size_t n, void *A) {
 }
 
 /* The Fortran entry points: LAPACKE's wrappers would first scan A (and B)
- * for NaN and call that an invalid argument; potrf itself reports a NaN
- * pivot as "not positive definite", which is what it is. */
+ * for NaN and call that an invalid argument. OpenBLAS's potrf does not
+ * stop at a NaN pivot, so the factor's diagonal is checked afterwards: a
+ * NaN or inf anywhere in the upper triangle of A reaches it. */
+static size_t tdm__bad_diag(tdm_dtype dt, size_t n, const void *A) {
+  for (size_t j = 0; j < n; j++) {
+    double v = dt == TDM_F64 ? ((const double *)A)[j * n + j] : ((const float *)A)[j * n + j];
+    if (!isfinite(v)) return j + 1;
+  }
+  return 0;
+}
+
 static tdm_status tdm__potrf(void *st, tdm_dtype dt, size_t n, void *A) {
   tdm__blas_threads(st);
   const char up = 'U';
@@ -95,6 +105,10 @@ static tdm_status tdm__potrf(void *st, tdm_dtype dt, size_t n, void *A) {
   TDM__CHECK(info > 0, TDM_ERR_NUMERIC,
              "A: not positive definite (the leading minor of order %d is not positive)", (int)info);
   TDM__CHECK(info < 0, TDM_ERR_BACKEND, "?potrf: argument %d is invalid", (int)-info);
+  size_t bad = tdm__bad_diag(dt, n, A);
+  TDM__CHECK(bad, TDM_ERR_NUMERIC,
+             "A: not positive definite (NaN or inf: the factor's diagonal element %zu is not finite)",
+             bad);
   tdm__zero_lower(dt, n, A);
   return TDM_OK;
 }
