@@ -146,3 +146,25 @@ tdm_status tdm__sim_mem_used(const tdm_ctx *ctx, size_t *bytes) {
   pthread_mutex_unlock(&d->mu);
   return TDM_OK;
 }
+
+tdm_status tdm__sim_hold(tdm_ctx *ctx, int on) {
+  if (!tdm__sim_of(ctx, "tdm__sim_hold")) return TDM_ERR_INVALID;
+  tdm__simq *q = ctx->dev_st;
+  pthread_mutex_lock(&q->mu);
+  q->hold = on != 0;
+  pthread_cond_signal(&q->work);
+  pthread_mutex_unlock(&q->mu);
+  return TDM_OK;
+}
+
+tdm_status tdm__sim_pending(const tdm_ctx *ctx, size_t *pending) {
+  if (!tdm__sim_of(ctx, "tdm__sim_pending")) return TDM_ERR_INVALID;
+  TDM__CHECK(!pending, TDM_ERR_INVALID, "tdm__sim_pending: pending: is NULL");
+  tdm__simq *q = ctx->dev_st;
+  size_t n = 0;
+  pthread_mutex_lock(&q->mu);
+  for (const tdm__simcmd *c = q->head; c; c = c->next) n++;
+  pthread_mutex_unlock(&q->mu);
+  *pending = n;
+  return TDM_OK;
+}

@@ -15,7 +15,7 @@ static void *tdm__simq_main(void *arg) {
   tdm__simq *q = arg;
   pthread_mutex_lock(&q->mu);
   for (;;) {
-    while (!q->head && !q->stop) pthread_cond_wait(&q->work, &q->mu);
+    while ((!q->head || q->hold) && !q->stop) pthread_cond_wait(&q->work, &q->mu);
     if (!q->head) break; /* stop, and nothing left */
     tdm__simcmd *c = q->head;
     q->head = c->next;
@@ -66,6 +66,7 @@ tdm_status tdm__simq_start(tdm__simq *q, tdm__simdev *dev, int threads) {
 void tdm__simq_stop(tdm__simq *q) {
   pthread_mutex_lock(&q->mu);
   q->stop = 1;
+  q->hold = 0;
   pthread_cond_signal(&q->work);
   pthread_mutex_unlock(&q->mu);
   pthread_join(q->thread, NULL);

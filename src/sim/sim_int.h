@@ -47,6 +47,7 @@ struct tdm__simq {
   tdm__simcmd *head, *tail;
   int busy, stop;
   int lane;           /* a task lane's queue (sync waits for it alone) */
+  int hold;           /* test hook: run nothing until released */
   tdm_status err;     /* first failure of an async command, until reported */
   char errmsg[1024];
   tdm__simq *next;    /* in dev->queues */
