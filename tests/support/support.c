@@ -24,21 +24,38 @@ void ts_fill_f32(ts_rng *r, float *x, size_t n, double lo, double hi) {
   for (size_t i = 0; i < n; i++) x[i] = (float)ts_uniform(r, lo, hi);
 }
 
+/* Neumaier-compensated sums: exact to about one rounding even where long
+ * double is only double (valgrind runs x87 code in 64-bit precision). */
+typedef struct { long double s, c; } ts_acc;
+static void ts_add(ts_acc *a, long double v) {
+  long double t = a->s + v;
+  if (fabsl(a->s) >= fabsl(v)) a->c += (a->s - t) + v;
+  else a->c += (v - t) + a->s;
+  a->s = t;
+}
+
 #define TS_DEF_STATS(NAME, T)                                                  \
   ts_stats NAME(const T *x, size_t n) {                                        \
     ts_stats s = {0, 0, x[0], x[0], 0};                                        \
+    ts_acc sum = {0, 0}, m2 = {0, 0}, dev = {0, 0};                            \
     int nan = 0;                                                               \
     for (size_t i = 0; i < n; i++) {                                           \
       long double v = x[i];                                                    \
       nan |= isnan(x[i]);                                                      \
-      s.sum += v;                                                              \
+      ts_add(&sum, v);                                                         \
       if (v < s.min) s.min = v;                                                \
       if (v > s.max) s.max = v;                                                \
     }                                                                          \
+    s.sum = sum.s + sum.c;                                                     \
     s.mean = s.sum / n;                                                        \
-    long double m2 = 0;                                                        \
-    for (size_t i = 0; i < n; i++) m2 += (x[i] - s.mean) * (x[i] - s.mean);    \
-    s.var = n > 1 ? m2 / (n - 1) : NAN;                                        \
+    for (size_t i = 0; i < n; i++) ts_add(&dev, x[i] - s.mean);                \
+    long double mean = s.mean + (dev.s + dev.c) / n; /* refined */             \
+    for (size_t i = 0; i < n; i++) {                                           \
+      long double d = x[i] - mean;                                             \
+      ts_add(&m2, d * d);                                                      \
+    }                                                                          \
+    s.mean = mean;                                                             \
+    s.var = n > 1 ? (m2.s + m2.c) / (n - 1) : NAN;                             \
     if (nan) s.sum = s.mean = s.min = s.max = s.var = NAN;                     \
     return s;                                                                  \
   }
