@@ -3,6 +3,8 @@
  * the same array, and (b) crossprod + Cholesky of an n x n f64 matrix with
  * 1 thread and all threads, next to numpy (bench/peers/crossprod_chol.py)
  * run in the same process' lifetime. Ratios are what to compare. */
+#include <cblas.h>
+#include <lapacke.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -168,6 +170,36 @@ static la_t run_la(int threads, size_t n, const double *xh, int reps) {
   return best;
 }
 
+/* The same work straight through OpenBLAS (the library tandem calls), in
+ * this process: what tandem adds on top is the difference. */
+static la_t run_direct(int threads, size_t n, const double *xh, int reps) {
+  double *X = malloc(n * n * sizeof *X), *C = malloc(n * n * sizeof *C);
+  if (!X || !C) exit(1);
+  memcpy(X, xh, n * n * sizeof *X);
+  memset(C, 0, n * n * sizeof *C);
+  openblas_set_num_threads(threads);
+  la_t best = {INFINITY, INFINITY, INFINITY};
+  const int nn = (int)n;
+  for (int r = 0; r <= reps; r++) {
+    double t0 = now();
+    cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, nn, nn, 1.0, X, nn, 0.0, C, nn);
+    for (size_t j = 0; j < n; j++) /* plain fill of the lower triangle */
+      for (size_t i = j + 1; i < n; i++) C[i + j * n] = C[j + i * n];
+    double t1 = now();
+    lapack_int info = 0;
+    LAPACK_dpotrf("U", &nn, C, &nn, &info);
+    double t2 = now();
+    if (info != 0) fprintf(stderr, "bench_core: direct dpotrf info %d\n", (int)info);
+    if (r == 0) continue;
+    best.xp = fmin(best.xp, t1 - t0);
+    best.chol = fmin(best.chol, t2 - t1);
+    best.total = fmin(best.total, t2 - t0);
+  }
+  free(X);
+  free(C);
+  return best;
+}
+
 /* Runs the numpy peer; fills la and returns 1, or prints why not and returns 0. */
 static int run_peer(const opts *o, int threads, la_t *la) {
   if (o->skip_peer) return 0;
@@ -219,6 +251,10 @@ static void bench_la(const opts *o) {
     la_t t = run_la(th, n, xh, o->reps);
     printf("  threads=%d  tandem: crossprod %.3f s, cholesky %.3f s, total %.3f s (%.1f GFLOP/s)\n",
            th, t.xp, t.chol, t.total, ((double)n * n * n + (double)n * n * n / 3) / t.total / 1e9);
+    la_t dct = run_direct(th, n, xh, o->reps);
+    printf("  threads=%d  direct OpenBLAS: crossprod %.3f s, cholesky %.3f s, total %.3f s | ratio "
+           "tandem/direct: total %.3f\n",
+           th, dct.xp, dct.chol, dct.total, t.total / dct.total);
     la_t p;
     if (run_peer(o, th, &p))
       printf("  threads=%d  numpy:  crossprod %.3f s, cholesky %.3f s, total %.3f s | ratio "
