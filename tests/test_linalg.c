@@ -155,6 +155,13 @@ Test(linalg, not_positive_definite_is_numeric) {
   double nan4[4] = {NAN, 0, 0, 1};
   tdm_buf *A = ts_buf(ctx, TDM_F64, 2, 2, nan4), *B = ts_buf(ctx, TDM_F64, 2, 1, a);
   cr_assert_eq(tdm_cholesky(ctx, A), TDM_ERR_NUMERIC, "a NaN pivot: %s", tdm_last_error());
+  double inf4[4] = {4, 1, 1, INFINITY}, nanup[9] = {4, 0, 0, NAN, 4, 0, 0, 0, 4};
+  cr_assert_eq(tdm_buf_write(A, inf4), TDM_OK);
+  cr_assert_eq(tdm_cholesky(ctx, A), TDM_ERR_NUMERIC, "an infinite pivot");
+  cr_assert(strstr(tdm_last_error(), "not finite"), "%s", tdm_last_error());
+  tdm_buf *A3 = ts_buf(ctx, TDM_F64, 3, 3, nanup);
+  cr_assert_eq(tdm_cholesky(ctx, A3), TDM_ERR_NUMERIC, "NaN above the diagonal");
+  tdm_buf_destroy(A3);
   cr_assert_eq(tdm_buf_write(A, a), TDM_OK);
   cr_assert_eq(tdm_solve_spd(ctx, A, B), TDM_ERR_NUMERIC);
   cr_assert(strstr(tdm_last_error(), "tdm_solve_spd: A: not positive definite") == tdm_last_error(),
