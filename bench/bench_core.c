@@ -145,75 +145,59 @@ static void bench_reduce(const opts *o) {
 /* ---- (b) crossprod + Cholesky, tandem and numpy ----------------------------------- */
 typedef struct { double xp, chol, total; } la_t;
 
-static la_t run_la(int threads, size_t n, const double *xh, int reps) {
-  tdm_ctx *ctx = ctx_threads(threads);
-  tdm_buf *X, *C;
-  CHECK(tdm_buf_create(ctx, TDM_F64, n, n, &X));
-  CHECK(tdm_buf_create(ctx, TDM_F64, n, n, &C));
-  CHECK(tdm_buf_write(X, xh));
-  la_t best = {INFINITY, INFINITY, INFINITY};
-  for (int r = 0; r <= reps; r++) { /* rep 0 warms up */
-    double t0 = now();
-    CHECK(tdm_crossprod(ctx, X, C));
-    double t1 = now();
-    CHECK(tdm_cholesky(ctx, C));
-    CHECK(tdm_ctx_sync(ctx));
-    double t2 = now();
-    if (r == 0) continue;
-    best.xp = fmin(best.xp, t1 - t0);
-    best.chol = fmin(best.chol, t2 - t1);
-    best.total = fmin(best.total, t2 - t0);
-  }
-  tdm_buf_destroy(C);
-  tdm_buf_destroy(X);
-  tdm_ctx_destroy(ctx);
-  return best;
+static void keep_best(la_t *best, double t0, double t1, double t2) {
+  best->xp = fmin(best->xp, t1 - t0);
+  best->chol = fmin(best->chol, t2 - t1);
+  best->total = fmin(best->total, t2 - t0);
+}
+
+/* tandem: X written once; each rep is crossprod + Cholesky (+ sync). */
+typedef struct { tdm_ctx *ctx; tdm_buf *X, *C; } la_tdm;
+
+static void tdm_rep(la_tdm *t, la_t *best) {
+  double t0 = now();
+  CHECK(tdm_crossprod(t->ctx, t->X, t->C));
+  double t1 = now();
+  CHECK(tdm_cholesky(t->ctx, t->C));
+  CHECK(tdm_ctx_sync(t->ctx));
+  double t2 = now();
+  if (best) keep_best(best, t0, t1, t2);
 }
 
 /* The bare BLAS/LAPACK work (dsyrk, dpotrf; no lower-triangle fill, no
  * zeroing) straight through OpenBLAS, the library tandem calls, in this
  * process: tandem's overhead is the difference. */
-static la_t run_direct(int threads, size_t n, const double *xh, int reps) {
-  double *X = malloc(n * n * sizeof *X), *C = malloc(n * n * sizeof *C);
-  if (!X || !C) exit(1);
-  memcpy(X, xh, n * n * sizeof *X);
-  memset(C, 0, n * n * sizeof *C);
-  openblas_set_num_threads(threads);
-  la_t best = {INFINITY, INFINITY, INFINITY};
+static void bare_rep(int threads, size_t n, const double *X, double *C, la_t *best) {
   const int nn = (int)n;
-  for (int r = 0; r <= reps; r++) {
-    double t0 = now();
-    cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, nn, nn, 1.0, X, nn, 0.0, C, nn);
-    double t1 = now(); /* (no lower-triangle fill: the bare minimum of work) */
-    lapack_int info = 0;
-    LAPACK_dpotrf("U", &nn, C, &nn, &info);
-    double t2 = now();
-    if (info != 0) fprintf(stderr, "bench_core: direct dpotrf info %d\n", (int)info);
-    if (r == 0) continue;
-    best.xp = fmin(best.xp, t1 - t0);
-    best.chol = fmin(best.chol, t2 - t1);
-    best.total = fmin(best.total, t2 - t0);
-  }
-  free(X);
-  free(C);
-  return best;
+  openblas_set_num_threads(threads);
+  double t0 = now();
+  cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, nn, nn, 1.0, X, nn, 0.0, C, nn);
+  double t1 = now();
+  lapack_int info = 0;
+  LAPACK_dpotrf("U", &nn, C, &nn, &info);
+  double t2 = now();
+  if (info != 0) fprintf(stderr, "bench_core: bare dpotrf info %d\n", (int)info);
+  if (best) keep_best(best, t0, t1, t2);
 }
 
-/* Runs the numpy peer; fills la and returns 1, or prints why not and returns 0. */
-static int run_peer(const opts *o, int threads, la_t *la) {
-  if (o->skip_peer) return 0;
+/* Runs the numpy peer once (its own warm-up, then one timed rep) and keeps
+ * the best; 0 if it cannot run. *said: a line about the peer was printed
+ * (its first result, or why it was skipped), so print no more. */
+static int peer_rep(const opts *o, int threads, la_t *best, int *said) {
   char cmd[2048];
   snprintf(cmd, sizeof cmd, "command -v '%s' >/dev/null 2>&1", o->python);
   if (system(cmd) != 0) {
-    printf("  numpy peer skipped: '%s' not found on PATH\n", o->python);
+    if (!*said) printf("  numpy peer skipped: '%s' not found on PATH\n", o->python);
+    *said = 1;
     return 0;
   }
   snprintf(cmd, sizeof cmd,
-           "OPENBLAS_NUM_THREADS=%d OMP_NUM_THREADS=%d '%s' '%s/crossprod_chol.py' --n %zu --reps %d",
-           threads, threads, o->python, o->peers, o->n, o->reps);
+           "OPENBLAS_NUM_THREADS=%d OMP_NUM_THREADS=%d '%s' '%s/crossprod_chol.py' --n %zu --reps 1",
+           threads, threads, o->python, o->peers, o->n);
   FILE *p = popen(cmd, "r");
   if (!p) {
-    printf("  numpy peer skipped: could not run %s\n", cmd);
+    if (!*said) printf("  numpy peer skipped: could not run %s\n", cmd);
+    *said = 1;
     return 0;
   }
   char line[4096] = "";
@@ -223,44 +207,64 @@ static int run_peer(const opts *o, int threads, la_t *la) {
   const char *tot = strstr(line, "\"total_s\":"), *xp = strstr(line, "\"crossprod_s\":"),
              *ch = strstr(line, "\"cholesky_s\":");
   if (!got || rc != 0 || sk || !tot || !xp || !ch) {
-    printf("  numpy peer skipped: %s (exit %d)\n", got ? line : "no output", rc);
+    if (!*said) printf("  numpy peer skipped: %s (exit %d)\n", got ? line : "no output", rc);
+    *said = 1;
     return 0;
   }
-  la->total = strtod(tot + 10, NULL);
-  la->xp = strtod(xp + 14, NULL);
-  la->chol = strtod(ch + 13, NULL);
-  printf("  numpy peer: %s", line);
+  double x = strtod(xp + 14, NULL), c = strtod(ch + 13, NULL), t = strtod(tot + 10, NULL);
+  best->xp = fmin(best->xp, x);
+  best->chol = fmin(best->chol, c);
+  best->total = fmin(best->total, t);
+  if (!*said) printf("  numpy peer: %s", line); /* the first one, for its versions */
+  *said = 1;
   return 1;
 }
 
+/* The three are interleaved rep by rep, so a busy spell on a shared
+ * machine hits all of them alike; each reports its best rep. */
 static void bench_la(const opts *o) {
   size_t n = o->n;
-  double *xh = malloc(n * n * sizeof *xh);
-  if (!xh) exit(1);
+  double *xh = malloc(n * n * sizeof *xh), *Xb = malloc(n * n * sizeof *Xb),
+         *Cb = calloc(n * n, sizeof *Cb);
+  if (!xh || !Xb || !Cb) exit(1);
   unsigned long long st = 2463534242ull;
   for (size_t i = 0; i < n * n; i++) {
     st ^= st << 13, st ^= st >> 7, st ^= st << 17;
     xh[i] = 2.0 * ((double)(st >> 11) * 0x1.0p-53) - 1.0;
   }
-  printf("\n(b) crossprod (C = X'X) + Cholesky, n = %zu f64, best of %d after a warm-up\n", n,
-         o->reps);
+  memcpy(Xb, xh, n * n * sizeof *Xb);
+  printf("\n(b) crossprod (C = X'X) + Cholesky, n = %zu f64: tandem, the bare OpenBLAS calls and "
+         "numpy (%s) interleaved, best of %d rounds after a warm-up\n",
+         n, o->skip_peer ? "off" : o->python, o->reps);
   int tlist[2] = {1, o->threads};
   for (int ti = 0; ti < (o->threads > 1 ? 2 : 1); ti++) {
-    int th = tlist[ti];
-    la_t t = run_la(th, n, xh, o->reps);
+    int th = tlist[ti], said = o->skip_peer, have_peer = 0;
+    la_tdm t = {ctx_threads(th), NULL, NULL};
+    CHECK(tdm_buf_create(t.ctx, TDM_F64, n, n, &t.X));
+    CHECK(tdm_buf_create(t.ctx, TDM_F64, n, n, &t.C));
+    CHECK(tdm_buf_write(t.X, xh));
+    la_t bt = {INFINITY, INFINITY, INFINITY}, bb = bt, bp = bt;
+    tdm_rep(&t, NULL); /* warm-ups */
+    bare_rep(th, n, Xb, Cb, NULL);
+    for (int r = 0; r < o->reps; r++) {
+      tdm_rep(&t, &bt);
+      bare_rep(th, n, Xb, Cb, &bb);
+      if (!o->skip_peer) have_peer |= peer_rep(o, th, &bp, &said);
+    }
+    tdm_buf_destroy(t.C);
+    tdm_buf_destroy(t.X);
+    tdm_ctx_destroy(t.ctx);
     printf("  threads=%d  tandem: crossprod %.3f s, cholesky %.3f s, total %.3f s (%.1f GFLOP/s)\n",
-           th, t.xp, t.chol, t.total, ((double)n * n * n + (double)n * n * n / 3) / t.total / 1e9);
-    la_t dct = run_direct(th, n, xh, o->reps);
-    printf("  threads=%d  bare dsyrk+dpotrf: crossprod %.3f s, cholesky %.3f s, total %.3f s | ratio "
-           "tandem/bare: total %.3f\n",
-           th, dct.xp, dct.chol, dct.total, t.total / dct.total);
-    la_t p;
-    if (run_peer(o, th, &p))
-      printf("  threads=%d  numpy:  crossprod %.3f s, cholesky %.3f s, total %.3f s | ratio "
+           th, bt.xp, bt.chol, bt.total, ((double)n * n * n + (double)n * n * n / 3) / bt.total / 1e9);
+    printf("  threads=%d  bare dsyrk+dpotrf: crossprod %.3f s, cholesky %.3f s, total %.3f s | "
+           "ratio tandem/bare: total %.3f\n",
+           th, bb.xp, bb.chol, bb.total, bt.total / bb.total);
+    if (have_peer)
+      printf("  threads=%d  numpy: crossprod %.3f s, cholesky %.3f s, total %.3f s | ratio "
              "tandem/numpy: total %.3f (crossprod %.3f, cholesky %.3f)\n",
-             th, p.xp, p.chol, p.total, t.total / p.total, t.xp / p.xp, t.chol / p.chol);
+             th, bp.xp, bp.chol, bp.total, bt.total / bp.total, bt.xp / bp.xp, bt.chol / bp.chol);
   }
-  free(xh);
+  free(xh), free(Xb), free(Cb);
 }
 
 static void usage(void) {
