@@ -150,11 +150,21 @@ TDM_API void tdm_pool_destroy(tdm_pool *p); /* waits for submitted work */
 typedef tdm_status (*tdm_task_fn)(const tdm_task_env *env, void *arg);
 TDM_API tdm_status tdm_submit(tdm_pool *p, tdm_lane lane, tdm_task_fn fn, void *arg, tdm_future **out);
 TDM_API tdm_status tdm_future_wait(tdm_future *f); /* the task's own status */
+/* Releasing a future whose task has not finished is allowed: it still runs. */
 TDM_API void tdm_future_release(tdm_future *f);
+/* Cancels a task that has not started: it will not run and its wait returns
+ * TDM_ERR_CANCELLED. TDM_ERR_INVALID when it has started or finished. */
+TDM_API tdm_status tdm_future_cancel(tdm_future *f);
 typedef enum tdm_sched_kind { TDM_SCHED_STATIC, TDM_SCHED_DYNAMIC, TDM_SCHED_GUIDED } tdm_sched_kind;
 typedef struct tdm_schedule { tdm_sched_kind kind; size_t chunk; } tdm_schedule; /* chunk 0 = default */
 typedef tdm_status (*tdm_map_fn)(const tdm_task_env *env, size_t i, void *arg);
+/* Runs fn(i) for i in [0, n); returns the status of the lowest failing index
+ * (every lower index runs; higher ones not yet started are cancelled). */
 TDM_API tdm_status tdm_map(tdm_pool *p, size_t n, tdm_map_fn fn, void *arg, tdm_schedule sched);
+/* tdm_map that also reports each index's own status in status[0..n):
+ * TDM_ERR_CANCELLED for the indices cancelled by a failure. */
+TDM_API tdm_status tdm_map_status(tdm_pool *p, size_t n, tdm_map_fn fn, void *arg,
+                                  tdm_schedule sched, tdm_status status[]);
 
 #ifdef __cplusplus
 }

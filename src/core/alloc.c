@@ -8,10 +8,13 @@
 
 static long tdm__countdown; /* 0 = off */
 static long tdm__allocs;
+static long tdm__live;
 
 void tdm__alloc_fail_after(long n) { __atomic_store_n(&tdm__countdown, n, __ATOMIC_SEQ_CST); }
 
 long tdm__alloc_count(void) { return __atomic_load_n(&tdm__allocs, __ATOMIC_RELAXED); }
+
+long tdm__alloc_live(void) { return __atomic_load_n(&tdm__live, __ATOMIC_RELAXED); }
 
 int tdm__alloc_inject(void) {
   __atomic_fetch_add(&tdm__allocs, 1, __ATOMIC_RELAXED);
@@ -28,6 +31,7 @@ void *tdm__malloc(size_t bytes) {
   if (tdm__alloc_inject()) return NULL;
   void *p = NULL;
   if (posix_memalign(&p, 64, bytes ? bytes : 1) != 0) return NULL;
+  __atomic_fetch_add(&tdm__live, 1, __ATOMIC_RELAXED);
   return p;
 }
 
@@ -39,4 +43,8 @@ void *tdm__calloc(size_t count, size_t size) {
   return p;
 }
 
-void tdm__free(void *p) { free(p); }
+void tdm__free(void *p) {
+  if (!p) return;
+  __atomic_fetch_sub(&tdm__live, 1, __ATOMIC_RELAXED);
+  free(p);
+}

@@ -19,6 +19,8 @@ void tdm__alloc_fail_after(long n);
 int tdm__alloc_inject(void);
 /* Number of allocations that went through the allocator so far. */
 long tdm__alloc_count(void);
+/* Allocations not yet freed (leak checks in tests). */
+long tdm__alloc_live(void);
 
 /* a*b into *out; 1 on overflow. */
 static inline int tdm__mul_ovf(size_t a, size_t b, size_t *out) {

@@ -39,9 +39,10 @@ tdm_status tdm_buf_create(tdm_ctx *ctx, tdm_dtype dt, size_t rows, size_t cols, 
   if (!ctx->root->dev) { /* CPU only: the host copy is the only copy */
     b->host = tdm__calloc(1, b->bytes);
     if (!b->host) {
+      size_t bytes = b->bytes;
       tdm__free(b);
       *out = NULL;
-      return tdm__err(TDM_ERR_NOMEM, "tdm_buf_create: out of host memory for %zu bytes", b->bytes);
+      return tdm__err(TDM_ERR_NOMEM, "tdm_buf_create: out of host memory for %zu bytes", bytes);
     }
     b->valid = TDM__HOST;
   }
@@ -50,7 +51,9 @@ tdm_status tdm_buf_create(tdm_ctx *ctx, tdm_dtype dt, size_t rows, size_t cols, 
 
 tdm_status tdm_buf_wrap(tdm_ctx *ctx, tdm_dtype dt, size_t rows, size_t cols, void *host,
                         tdm_buf **out) {
-  TDM__CHECK(!host && out, TDM_ERR_INVALID, "tdm_buf_wrap: host: is NULL");
+  TDM__CHECK(!out, TDM_ERR_INVALID, "tdm_buf_wrap: out: is NULL");
+  *out = NULL;
+  TDM__CHECK(!host, TDM_ERR_INVALID, "tdm_buf_wrap: host: is NULL");
   TDM__TRY(tdm__buf_new(ctx, dt, rows, cols, "tdm_buf_wrap", out));
   (*out)->host = host;
   (*out)->wrapped = 1;

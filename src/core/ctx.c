@@ -156,6 +156,14 @@ tdm_backend tdm_ctx_device_backend(const tdm_ctx *ctx) {
   return ctx->dev->kind;
 }
 
+tdm_status tdm__ctx_set_auto(tdm_ctx *ctx, int on) {
+  TDM__CHECK(!ctx, TDM_ERR_INVALID, "tdm__ctx_set_auto: ctx: is NULL");
+  TDM__CHECK(on && !ctx->dev, TDM_ERR_INVALID,
+             "tdm__ctx_set_auto: ctx: has no device to place ops on (%s)", ctx->root->note);
+  ctx->auto_place = on != 0;
+  return TDM_OK;
+}
+
 int tdm_ctx_threads(const tdm_ctx *ctx) { return ctx ? ctx->threads : 0; }
 
 const char *tdm_ctx_device_note(const tdm_ctx *ctx) { return ctx ? ctx->root->note : ""; }

@@ -38,6 +38,11 @@ tdm_status tdm__ctx_lane(tdm_ctx *parent, tdm_lane lane, tdm_ctx **out);
 
 void tdm__stat_add(tdm_ctx *ctx, int which, uint64_t v);
 
+/* Test hook: per-op placement (TDM_AUTO's model) on or off for a context
+ * that has a device. TDM_AUTO never opens the sim device by itself, so
+ * placement tests open TDM_SIM and switch this on. */
+tdm_status tdm__ctx_set_auto(tdm_ctx *ctx, int on);
+
 /* Which side runs an op; filled by tdm__place. */
 typedef struct tdm__exec {
   int side; /* TDM__HOST or TDM__DEV */

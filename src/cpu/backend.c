@@ -14,11 +14,14 @@ static tdm_status tdm__cpu_open(const tdm_config *cfg, void **state, char *why, 
   return TDM_OK;
 }
 
+/* A lane keeps the parent's thread count: its loops run on the calling
+ * thread and take only workers that are idle (tdm__par_for), and its BLAS
+ * calls run single-threaded (tdm__blas_threads). */
 static tdm_status tdm__cpu_open_lane(void *parent, void **state) {
-  (void)parent;
+  const tdm__cpu *pc = parent;
   tdm__cpu *c = tdm__malloc(sizeof *c);
   TDM__CHECK(!c, TDM_ERR_NOMEM, "out of host memory for a CPU lane");
-  c->threads = 1;
+  c->threads = pc ? pc->threads : 1;
   *state = c;
   return TDM_OK;
 }

@@ -1,7 +1,7 @@
 /* cpu_int.h -- the CPU backend's state and the parallel loop it runs on.
- * One process-wide worker pool owns the cores; a loop inside a worker (a
- * task, a nested loop) runs on the calling thread unless workers are idle,
- * so nesting never oversubscribes. */
+ * One process-wide worker pool (src/task/) owns the cores; a loop inside a
+ * worker (a task, a nested loop) runs on the calling thread unless workers
+ * are idle, so nesting never oversubscribes. */
 #ifndef TDM_CPU_INT_H
 #define TDM_CPU_INT_H
 
@@ -19,10 +19,18 @@ typedef void (*tdm__range_fn)(void *arg, size_t lo, size_t hi);
 void tdm__par_for(int nthreads, size_t n, size_t grain, tdm__range_fn fn, void *arg);
 /* Cores online. */
 int tdm__ncores(void);
-/* 1 on a pool worker thread (or a thread inside a task). */
+/* 1 on a pool worker thread (or a thread inside a task or a loop's chunk). */
 int tdm__in_worker(void);
-/* Sets OpenBLAS's thread count for the next call from this context. */
+/* Workers of the shared pool now idle (searching or parked); all of them
+ * when none has started (src/task/sched.c). */
+int tdm__idle_workers(void);
+/* Before one OpenBLAS/LAPACKE call from this context: takes the BLAS gate
+ * and sets OpenBLAS's (process-wide) thread count for the call: 1 inside a
+ * worker or task, else the context's threads capped by 1 + idle workers.
+ * Calls needing different counts never overlap (src/cpu/blas.c). Pair with
+ * tdm__blas_done() after the call. */
 void tdm__blas_threads(const tdm__cpu *c);
+void tdm__blas_done(void);
 
 /* Kernels (one file each), also used by the sim device on its memory. */
 tdm_status tdm__cpu_reduce(void *st, tdm_dtype dt, const void *x, size_t n, unsigned need,

@@ -1,17 +1,14 @@
 /* linalg.c -- dense linear algebra on the CPU through OpenBLAS (CBLAS) and
- * LAPACKE, column-major, F32 and F64. OpenBLAS's thread count is set to
- * the context's before each call so tandem and BLAS never oversubscribe. */
+ * LAPACKE, column-major, F32 and F64. Each call goes through the BLAS gate
+ * (blas.c), which sets OpenBLAS's thread count for it: 1 inside workers and
+ * tasks, so tandem and BLAS never oversubscribe. */
 #include <cblas.h>
 #include <lapacke.h>
+#include <math.h>
 #include <string.h>
 
 #include "core/error.h"
 #include "cpu/cpu_int.h"
-
-void tdm__blas_threads(const tdm__cpu *c) {
-  int want = tdm__in_worker() ? 1 : c->threads;
-  if (openblas_get_num_threads() != want) openblas_set_num_threads(want);
-}
 
 tdm_status tdm__cpu_gemm(void *st, tdm_dtype dt, tdm_trans ta, tdm_trans tb, size_t m, size_t n,
                          size_t k, double alpha, const void *A, size_t lda, const void *B,
@@ -24,29 +21,58 @@ tdm_status tdm__cpu_gemm(void *st, tdm_dtype dt, tdm_trans ta, tdm_trans tb, siz
   else
     cblas_sgemm(CblasColMajor, a, b, (int)m, (int)n, (int)k, (float)alpha, A, (int)lda, B,
                 (int)ldb, (float)beta, C, (int)ldc);
+  tdm__blas_done();
   return TDM_OK;
 }
 
-/* Copies the upper triangle into the lower one. */
+/* Copies the upper triangle into the lower one, tile by tile (a plain
+ * transpose loop misses the cache on every read for large p), tile columns
+ * spread over the context's threads. */
+#define TDM__TILE 64
+typedef struct {
+  void *C;
+  size_t p;
+  int f64;
+} tdm__symm_job;
+
 #define TDM__DEF_SYMM(NAME, T)                                                 \
-  static void NAME(T *C, size_t p) {                                           \
-    for (size_t j = 0; j < p; j++)                                             \
-      for (size_t i = j + 1; i < p; i++) C[i + j * p] = C[j + i * p];          \
+  static void NAME(T *C, size_t p, size_t jlo, size_t jhi) {                   \
+    for (size_t i0 = jlo; i0 < p; i0 += TDM__TILE) {                           \
+      size_t ihi = i0 + TDM__TILE < p ? i0 + TDM__TILE : p;                    \
+      for (size_t j = jlo; j < jhi; j++)                                       \
+        for (size_t i = i0 > j + 1 ? i0 : j + 1; i < ihi; i++)                 \
+          C[i + j * p] = C[j + i * p];                                         \
+    }                                                                          \
   }
 TDM__DEF_SYMM(tdm__symm_f64, double)
 TDM__DEF_SYMM(tdm__symm_f32, float)
+
+static void tdm__symm_cols(void *arg, size_t lo, size_t hi) {
+  const tdm__symm_job *j = arg;
+  for (size_t t = lo; t < hi; t++) {
+    size_t jlo = t * TDM__TILE, jhi = jlo + TDM__TILE < j->p ? jlo + TDM__TILE : j->p;
+    if (j->f64) tdm__symm_f64(j->C, j->p, jlo, jhi);
+    else tdm__symm_f32(j->C, j->p, jlo, jhi);
+  }
+}
+
+static void tdm__symm(const tdm__cpu *c, int f64, void *C, size_t p) {
+  tdm__symm_job j = {C, p, f64};
+  size_t tiles = (p + TDM__TILE - 1) / TDM__TILE;
+  tdm__par_for(tdm__in_worker() ? 1 : c->threads, tiles, 4, tdm__symm_cols, &j);
+}
 
 tdm_status tdm__cpu_crossprod(void *st, tdm_dtype dt, size_t n, size_t p, const void *X, void *C) {
   tdm__blas_threads(st);
   if (dt == TDM_F64) {
     cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, (int)p, (int)n, 1.0, X, (int)n, 0.0, C,
                 (int)p);
-    tdm__symm_f64(C, p);
   } else {
     cblas_ssyrk(CblasColMajor, CblasUpper, CblasTrans, (int)p, (int)n, 1.0f, X, (int)n, 0.0f, C,
                 (int)p);
-    tdm__symm_f32(C, p);
   }
+  tdm__blas_done();
+  tdm__symm(st, dt == TDM_F64, C, p);
   return TDM_OK;
 }
 
@@ -56,13 +82,32 @@ static void tdm__zero_lower(tdm_dtype dt, size_t n, void *A) {
     memset((char *)A + (j * n + j + 1) * es, 0, (n - j - 1) * es);
 }
 
+/* The Fortran entry points: LAPACKE's wrappers would first scan A (and B)
+ * for NaN and call that an invalid argument. OpenBLAS's potrf does not
+ * stop at a NaN pivot, so the factor's diagonal is checked afterwards: a
+ * NaN or inf anywhere in the upper triangle of A reaches it. */
+static size_t tdm__bad_diag(tdm_dtype dt, size_t n, const void *A) {
+  for (size_t j = 0; j < n; j++) {
+    double v = dt == TDM_F64 ? ((const double *)A)[j * n + j] : ((const float *)A)[j * n + j];
+    if (!isfinite(v)) return j + 1;
+  }
+  return 0;
+}
+
 static tdm_status tdm__potrf(void *st, tdm_dtype dt, size_t n, void *A) {
   tdm__blas_threads(st);
-  lapack_int info = dt == TDM_F64 ? LAPACKE_dpotrf(LAPACK_COL_MAJOR, 'U', (int)n, A, (int)n)
-                                  : LAPACKE_spotrf(LAPACK_COL_MAJOR, 'U', (int)n, A, (int)n);
+  const char up = 'U';
+  lapack_int nn = (lapack_int)n, info = 0;
+  if (dt == TDM_F64) LAPACK_dpotrf(&up, &nn, A, &nn, &info);
+  else LAPACK_spotrf(&up, &nn, A, &nn, &info);
+  tdm__blas_done();
   TDM__CHECK(info > 0, TDM_ERR_NUMERIC,
              "A: not positive definite (the leading minor of order %d is not positive)", (int)info);
-  TDM__CHECK(info < 0, TDM_ERR_BACKEND, "LAPACKE_?potrf: argument %d is invalid", (int)-info);
+  TDM__CHECK(info < 0, TDM_ERR_BACKEND, "?potrf: argument %d is invalid", (int)-info);
+  size_t bad = tdm__bad_diag(dt, n, A);
+  TDM__CHECK(bad, TDM_ERR_NUMERIC,
+             "A: not positive definite (NaN or inf: the factor's diagonal element %zu is not finite)",
+             bad);
   tdm__zero_lower(dt, n, A);
   return TDM_OK;
 }
@@ -73,10 +118,12 @@ tdm_status tdm__cpu_cholesky(void *st, tdm_dtype dt, size_t n, void *A) {
 
 tdm_status tdm__cpu_solve_spd(void *st, tdm_dtype dt, size_t n, size_t nrhs, void *A, void *B) {
   TDM__TRY(tdm__potrf(st, dt, n, A));
-  lapack_int info =
-      dt == TDM_F64
-          ? LAPACKE_dpotrs(LAPACK_COL_MAJOR, 'U', (int)n, (int)nrhs, A, (int)n, B, (int)n)
-          : LAPACKE_spotrs(LAPACK_COL_MAJOR, 'U', (int)n, (int)nrhs, A, (int)n, B, (int)n);
-  TDM__CHECK(info != 0, TDM_ERR_BACKEND, "LAPACKE_?potrs: info = %d", (int)info);
+  const char up = 'U';
+  lapack_int nn = (lapack_int)n, nr = (lapack_int)nrhs, info = 0;
+  tdm__blas_threads(st);
+  if (dt == TDM_F64) LAPACK_dpotrs(&up, &nn, &nr, A, &nn, B, &nn, &info);
+  else LAPACK_spotrs(&up, &nn, &nr, A, &nn, B, &nn, &info);
+  tdm__blas_done();
+  TDM__CHECK(info != 0, TDM_ERR_BACKEND, "?potrs: info = %d", (int)info);
   return TDM_OK;
 }

@@ -1,0 +1,99 @@
+/* sim_int.h -- the sim device's insides: one shared "device" (its memory
+ * account, fake speed figures and list of queues) and one work queue, a
+ * thread of its own, per context or task lane. Device pointers handed to
+ * the core are tagged so that only the sim's own functions can use them. */
+#ifndef TDM_SIM_INT_H
+#define TDM_SIM_INT_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include "cpu/cpu_int.h"
+
+typedef struct tdm__simq tdm__simq;
+typedef struct tdm__simcmd tdm__simcmd;
+typedef struct tdm__simdev tdm__simdev;
+
+/* Runs one command on the queue thread; pointers in it are already real. */
+typedef tdm_status (*tdm__simrun)(tdm__simq *q, tdm__simcmd *c);
+
+struct tdm__simcmd {
+  tdm__simcmd *next;
+  tdm__simrun run;
+  int async;        /* heap-owned: the queue frees it; failures become sticky */
+  int done;         /* waited commands: set when run */
+  tdm_status status;
+  char msg[1024];   /* waited commands: the queue thread's error message */
+  union {
+    struct { void *dst; const void *src; size_t bytes; } copy;
+    struct { tdm_dtype dt; const void *x; size_t n; unsigned need; tdm__moments *out; } red;
+    struct { tdm_dtype dt; const void *x; const int32_t *g; size_t n, G; tdm_reduce_op op;
+             double *out; } grp;
+    struct { tdm_dtype dt; tdm_trans ta, tb; size_t m, n, k; double alpha; const void *A;
+             size_t lda; const void *B; size_t ldb; double beta; void *C; size_t ldc; } gemm;
+    struct { tdm_dtype dt; size_t n, p; const void *X; void *C; } xp;
+    struct { tdm_dtype dt; size_t n, nrhs; void *A, *B; } la;
+    struct { const tdm__prog *prog; tdm__eval_args args; } ev;
+    struct { tdm__rng_req req; void *out; } rng;
+  } a;
+};
+
+struct tdm__simq {
+  tdm__cpu cpu;       /* first: the CPU kernels take the state as a tdm__cpu */
+  tdm__simdev *dev;
+  pthread_t thread;
+  pthread_mutex_t mu;
+  pthread_cond_t work, idle;
+  tdm__simcmd *head, *tail;
+  int busy, stop;
+  int lane;           /* a task lane's queue (sync waits for it alone) */
+  int hold;           /* test hook: run nothing until released */
+  tdm_status err;     /* first failure of an async command, until reported */
+  char errmsg[1024];
+  tdm__simq *next;    /* in dev->queues */
+};
+
+struct tdm__simdev {
+  pthread_mutex_t mu;
+  int refs;
+  tdm__perf perf;
+  size_t mem_limit;   /* 0 = unlimited */
+  size_t mem_used;
+  tdm__simq *queues;
+};
+
+/* queue.c: start/stop a queue's thread; run a command and wait for it
+ * (status and message land in the caller's thread), or hand a heap copy
+ * to the queue (TDM_ERR_NOMEM if the copy cannot be made); drain. */
+tdm_status tdm__simq_start(tdm__simq *q, tdm__simdev *dev, int threads);
+void tdm__simq_stop(tdm__simq *q);
+tdm_status tdm__simq_wait(tdm__simq *q, tdm__simcmd *c);
+tdm_status tdm__simq_async(tdm__simq *q, const tdm__simcmd *c);
+tdm_status tdm__simq_sync(tdm__simq *q); /* a context's: the whole device */
+/* Waits until every queue of the device is idle (before freeing memory). */
+void tdm__simdev_drain(tdm__simdev *dev);
+
+/* mem.c: device memory; handles are tagged pointers, real() untags. */
+void *tdm__sim_real(const void *handle);
+tdm_status tdm__sim_alloc(void *st, size_t bytes, void **p);
+void tdm__sim_free(void *st, void *p);
+
+/* ops.c: the table's copy and op entries. */
+tdm_status tdm__sim_zero(void *st, void *p, size_t bytes);
+tdm_status tdm__sim_h2d(void *st, void *dst, const void *src, size_t bytes);
+tdm_status tdm__sim_d2h(void *st, void *dst, const void *src, size_t bytes);
+tdm_status tdm__sim_d2d(void *st, void *dst, const void *src, size_t bytes);
+tdm_status tdm__sim_reduce(void *st, tdm_dtype dt, const void *x, size_t n, unsigned need,
+                           tdm__moments *out);
+tdm_status tdm__sim_group_reduce(void *st, tdm_dtype dt, const void *x, const int32_t *g, size_t n,
+                                 size_t G, tdm_reduce_op op, double *out);
+tdm_status tdm__sim_gemm(void *st, tdm_dtype dt, tdm_trans ta, tdm_trans tb, size_t m, size_t n,
+                         size_t k, double alpha, const void *A, size_t lda, const void *B,
+                         size_t ldb, double beta, void *C, size_t ldc);
+tdm_status tdm__sim_crossprod(void *st, tdm_dtype dt, size_t n, size_t p, const void *X, void *C);
+tdm_status tdm__sim_cholesky(void *st, tdm_dtype dt, size_t n, void *A);
+tdm_status tdm__sim_solve_spd(void *st, tdm_dtype dt, size_t n, size_t nrhs, void *A, void *B);
+tdm_status tdm__sim_eval(void *st, const tdm__prog *prog, const tdm__eval_args *a);
+tdm_status tdm__sim_rng_fill(void *st, const tdm__rng_req *req, void *out);
+
+#endif

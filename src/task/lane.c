@@ -1,0 +1,106 @@
+/* lane.c -- GPU lanes: one thread per lane, each bound to its own lane
+ * context (its own stream; the sim device's own queue). They take
+ * TDM_LANE_GPU tasks (and TDM_LANE_ANY ones, which sit on the CPU side as
+ * well and run wherever they are claimed first) from the pool's GPU queue.
+ * A lane that waits runs other GPU work meanwhile and never takes a CPU
+ * worker, so a GPU task waiting on CPU tasks blocks no CPU worker. */
+#include "core/error.h"
+#include "task/task_int.h"
+
+void tdm__lanes_push(tdm_pool *p, tdm__task *t) {
+  tdm__glane *wake = NULL;
+  t->next = NULL;
+  pthread_mutex_lock(&p->gmu);
+  if (p->gq_tail) p->gq_tail->next = t;
+  else p->gq_head = t;
+  p->gq_tail = t;
+  for (int g = 0; g < p->G && !wake; g++)
+    if (p->lanes[g].idle) {
+      wake = &p->lanes[g];
+      wake->idle = 0;
+    }
+  pthread_mutex_unlock(&p->gmu);
+  if (wake) tdm__unpark(&wake->park);
+}
+
+static tdm__task *tdm__lanes_pop(tdm_pool *p) {
+  tdm__task *t = p->gq_head;
+  if (t) {
+    p->gq_head = t->next;
+    if (!p->gq_head) p->gq_tail = NULL;
+    t->next = NULL;
+  }
+  return t;
+}
+
+void tdm__lane_run(tdm__glane *gl, atomic_int *fired) {
+  tdm_pool *p = gl->pool;
+  const tdm__where at = {1, gl->g};
+  for (;;) {
+    if (fired && atomic_load_explicit(fired, memory_order_acquire)) return;
+    pthread_mutex_lock(&p->gmu);
+    tdm__task *t = tdm__lanes_pop(p);
+    if (!t) {
+      if (!fired && p->stopping) {
+        pthread_mutex_unlock(&p->gmu);
+        return;
+      }
+      gl->idle = 1;
+    }
+    pthread_mutex_unlock(&p->gmu);
+    if (t) {
+      tdm__task_run(t, &at);
+      continue;
+    }
+    tdm__park(&gl->park); /* a push, a fired latch or the pool stopping */
+    pthread_mutex_lock(&p->gmu);
+    gl->idle = 0;
+    pthread_mutex_unlock(&p->gmu);
+  }
+}
+
+static void *tdm__lane_main(void *arg) {
+  tdm__glane *gl = arg;
+  tdm__self *me = tdm__me();
+  me->kind = TDM__SELF_GPU;
+  me->id = gl->g;
+  me->gl = gl;
+  tdm__lane_run(gl, NULL);
+  return NULL;
+}
+
+tdm_status tdm__lanes_start(tdm_pool *p) {
+  for (int g = 0; g < p->G; g++) {
+    tdm__glane *gl = &p->lanes[g];
+    gl->pool = p;
+    gl->g = g;
+    tdm__parker_init(&gl->park);
+  }
+  for (int g = 0; g < p->G; g++) {
+    if (tdm__thread_start(&p->lanes[g].thr, tdm__lane_main, &p->lanes[g], 0) != 0)
+      return tdm__err(TDM_ERR_INTERNAL, "tdm_pool_create: cannot start the thread of GPU lane %d", g);
+    p->lanes[g].started = 1;
+  }
+  return TDM_OK;
+}
+
+void tdm__lanes_stop(tdm_pool *p) {
+  if (!p->lanes) return;
+  pthread_mutex_lock(&p->gmu);
+  p->stopping = 1;
+  pthread_mutex_unlock(&p->gmu);
+  for (int g = 0; g < p->G; g++) {
+    if (!p->lanes[g].started) continue;
+    tdm__unpark(&p->lanes[g].park);
+    pthread_join(p->lanes[g].thr, NULL);
+  }
+  tdm__task *t = p->gq_head; /* second entries of futures already run on the CPU */
+  p->gq_head = p->gq_tail = NULL;
+  while (t) {
+    tdm__task *next = t->next;
+    if (t->claimable && !tdm__future_claim(t)) tdm__future_unref_task(t);
+    t = next;
+  }
+  for (int g = 0; g < p->G; g++)
+    if (p->lanes[g].pool) tdm__parker_fini(&p->lanes[g].park);
+}
