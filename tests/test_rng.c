@@ -89,12 +89,14 @@ Test(rng, same_for_any_threads_and_backend) {
 }
 
 /* Calls continue where the last stopped: n values in one call equal the
- * same values drawn in pieces (pieces of even size for normals). */
+ * same values drawn in pieces (pieces of even size for normals), on the CPU
+ * and on the sim device. */
 Test(rng, split_calls_continue_the_stream) {
   static const size_t cuts[] = {2, 10, 4096, 300, 1652};
-  tdm_ctx *ctx = rt_ctx(TDM_CPU, 2);
-  for (size_t i = 0; i < RT_NSPECS; i++) {
-    const rt_spec *s = &rt_specs[i];
+  tdm_ctx *ctxs[2] = {rt_ctx(TDM_CPU, 2), rt_ctx(TDM_SIM, 8)};
+  for (size_t i = 0; i < 2 * RT_NSPECS; i++) {
+    tdm_ctx *ctx = ctxs[i / RT_NSPECS];
+    const rt_spec *s = &rt_specs[i % RT_NSPECS];
     if (s->k == RT_PERMUTATION) continue; /* a permutation is one object */
     size_t n = 6060, es = tdm_dtype_size(s->dt);
     char *whole = rt_sample(ctx, s, 1234, 77, 2, n);
@@ -116,7 +118,8 @@ Test(rng, split_calls_continue_the_stream) {
     tdm_rng_destroy(r);
     free(whole);
   }
-  tdm_ctx_destroy(ctx);
+  tdm_ctx_destroy(ctxs[0]);
+  tdm_ctx_destroy(ctxs[1]);
 }
 
 /* The vectorized CPU kernels (AVX2, AVX-512 Philox) give the bits of the

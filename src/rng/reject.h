@@ -22,7 +22,7 @@ TDM_HD static inline double tdm__gamma_draw(uint64_t seed, uint64_t stream, uint
   double a = shape < 1.0 ? shape + 1.0 : shape;
   double d = a - 1.0 / 3.0;
   double c = 1.0 / TDM__SQRT(9.0 * d);
-  double g = d; /* if all 15 attempts fail (p < 1e-19): the mode of the boosted law */
+  double g = d; /* all 15 attempts rejected (p < 3e-20): about the mode */
   for (unsigned t = 0; t < TDM__GAMMA_BLOCKS - 1; t++) {
     uint32_t w[4];
     tdm__philox_block(seed, stream, b0 + t, w);
@@ -100,7 +100,7 @@ TDM_HD static inline double tdm__poisson_draw(uint64_t seed, uint64_t stream, ui
     double rhs = TDM__FMA(k - m, loglam, lpm - tdm__rng_lfdiff(k, m));
     if (lhs <= rhs) return k;
   }
-  return m; /* 32 rejections in a row: p < 1e-25 (docs/random.md) */
+  return m; /* 32 rejections in a row: p < 1e-19 per value (docs/random.md) */
 }
 
 /* Binomial(n, p). With p' = min(p, 1-p): n p' < 10 by inversion (sequential
@@ -136,7 +136,7 @@ TDM_HD static inline double tdm__binomial_draw(uint64_t seed, uint64_t stream, u
     double alpha = (2.83 + 5.1 / b) * spq;
     double lpq = tdm__rng_log(pp / q);
     double m = TDM__FLOOR((n + 1.0) * pp);
-    res = m; /* 32 rejections in a row: p < 1e-25 (docs/random.md) */
+    res = m; /* 32 rejections in a row: p < 1e-17 per value (docs/random.md) */
     for (unsigned t = 0; t < TDM__COUNT_BLOCKS; t++) {
       tdm__philox_block(seed, stream, b0 + t, w);
       double U = tdm__u53(w[0], w[1]) - 0.5, V = tdm__u53p(w[2], w[3]);
