@@ -68,8 +68,8 @@ Test(rng, words_per_value) {
 
 /* Same values for 1, 2 and 8 threads, on the CPU and on the sim device. */
 Test(rng, same_for_any_threads_and_backend) {
-  tdm_ctx *ctx[5] = {rt_ctx(TDM_CPU, 1), rt_ctx(TDM_CPU, 2), rt_ctx(TDM_CPU, 8),
-                     rt_ctx(TDM_SIM, 1), rt_ctx(TDM_SIM, 8)};
+  tdm_ctx *ctx[5] = {rt_ctx(TDM_CPU, 1), rt_ctx(TDM_CPU, 2), rt_ctx(TDM_CPU, 8), rt_ctx(TDM_SIM, 1),
+                     rt_ctx(TDM_SIM, 8)};
   for (size_t i = 0; i < RT_NSPECS; i++) {
     const rt_spec *s = &rt_specs[i];
     size_t n = s->wpv > 4 ? 3001 : 20011; /* several parallel chunks */
@@ -125,7 +125,8 @@ Test(rng, split_calls_continue_the_stream) {
 /* The vectorized CPU kernels (AVX2, AVX-512 Philox) give the bits of the
  * scalar group code, which is also what each CUDA thread runs. */
 Test(rng, vector_kernels_match_the_scalar_code) {
-  if (tdm__rng_simd_level() == 0) cr_skip_test("this CPU has no AVX2+FMA: only the scalar path runs");
+  if (tdm__rng_simd_level() == 0)
+    cr_skip_test("this CPU has no AVX2+FMA: only the scalar path runs");
   int top = tdm__rng_simd_level();
   tdm_ctx *ctx = rt_ctx(TDM_CPU, 2);
   static const size_t sizes[] = {1, 5, 4 * 1024 + 3, 3 * 4096 + 7};
@@ -184,7 +185,8 @@ Test(rng, values_match_libm_formulas) {
   float *U32 = rt_read(u32), *Z32 = rt_read(z32);
   int32_t *B = rt_read(bb);
 #define W(base, k) rt_word(seed, st, (base) + (k))
-#define U53(base, k) ((double)((W(base, k) >> 5) * 67108864.0 + (W(base, (k) + 1) >> 6)) / 9007199254740992.0)
+#define U53(base, k)                                                                               \
+  ((double)((W(base, k) >> 5) * 67108864.0 + (W(base, (k) + 1) >> 6)) / 9007199254740992.0)
   const long double twopi = 6.283185307179586476925286766559L;
   const double e53 = 1.0 / 9007199254740992.0;
   for (size_t i = 0; i < n; i++) {
@@ -270,7 +272,8 @@ Test(rng, integer_ranges_and_permutations) {
   }
   cr_expect(neg > n / 2 - 600 && neg < n / 2 + 600, "i32 sign bit: %zu of %zu", neg, n);
   cr_expect(high > n / 2 - 600 && high < n / 2 + 600, "u32 top bit: %zu of %zu", high, n);
-  for (int k = 0; k < 5; k++) cr_expect(hit[k] > 3600 && hit[k] < 4400, "value %d: %zu", k - 3, hit[k]);
+  for (int k = 0; k < 5; k++)
+    cr_expect(hit[k] > 3600 && hit[k] < 4400, "value %d: %zu", k - 3, hit[k]);
   free(a), free(b), free(c);
   cr_assert_eq(tdm_rng_integers(r, i64, INT64_MIN, INT64_MAX), TDM_OK);
   c = rt_read(i64);
@@ -300,12 +303,12 @@ Test(rng, integer_ranges_and_permutations) {
   tdm_ctx_destroy(ctx);
 }
 
-#define EXPECT_INVALID(call, fname)                                            \
-  do {                                                                         \
-    uint64_t at_ = tdm_rng_offset(r);                                          \
-    cr_expect_eq((call), TDM_ERR_INVALID, #call);                              \
-    cr_expect(strstr(tdm_last_error(), fname) != NULL, "%s", tdm_last_error()); \
-    cr_expect_eq(tdm_rng_offset(r), at_, "a failed call moved the stream");   \
+#define EXPECT_INVALID(call, fname)                                                                \
+  do {                                                                                             \
+    uint64_t at_ = tdm_rng_offset(r);                                                              \
+    cr_expect_eq((call), TDM_ERR_INVALID, #call);                                                  \
+    cr_expect(strstr(tdm_last_error(), fname) != NULL, "%s", tdm_last_error());                    \
+    cr_expect_eq(tdm_rng_offset(r), at_, "a failed call moved the stream");                        \
   } while (0)
 
 Test(rng, bad_arguments_are_invalid) {
@@ -315,7 +318,8 @@ Test(rng, bad_arguments_are_invalid) {
   cr_expect(strstr(tdm_last_error(), "tdm_rng_create"));
   cr_expect_eq(tdm_rng_create(ctx, 1, 2, NULL), TDM_ERR_INVALID);
   cr_assert_eq(tdm_rng_create(ctx, 1, 2, &r), TDM_OK);
-  tdm_buf *f = rt_buf(ctx, TDM_F64, 10), *i = rt_buf(ctx, TDM_I32, 10), *u = rt_buf(ctx, TDM_U32, 10);
+  tdm_buf *f = rt_buf(ctx, TDM_F64, 10), *i = rt_buf(ctx, TDM_I32, 10),
+          *u = rt_buf(ctx, TDM_U32, 10);
   tdm_buf *f32 = rt_buf(ctx, TDM_F32, 10), *x = rt_buf(other, TDM_F64, 10);
   EXPECT_INVALID(tdm_rng_bits(r, f), "tdm_rng_bits");
   EXPECT_INVALID(tdm_rng_bits(r, NULL), "tdm_rng_bits");

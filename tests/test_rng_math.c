@@ -29,12 +29,21 @@ Test(rng_math, log_within_1_ulp) {
     double e = ulp_err(tdm__rng_log(x), logl(x));
     worst = e > worst ? e : worst;
   }
-  static const double edge[] = {1.0, 0x1p-1022, 0x1.fffffffffffffp+1023, 0x1p-53, 0.7071067811865476,
-                                0.7071067811865475, 1.4142135623730951, 1 - 0x1p-53, 1 + 0x1p-52};
+  static const double edge[] = {1.0,
+                                0x1p-1022,
+                                0x1.fffffffffffffp+1023,
+                                0x1p-53,
+                                0.7071067811865476,
+                                0.7071067811865475,
+                                1.4142135623730951,
+                                1 - 0x1p-53,
+                                1 + 0x1p-52};
   for (size_t i = 0; i < sizeof edge / sizeof edge[0]; i++) {
     double e = ulp_err(tdm__rng_log(edge[i]), logl(edge[i]));
-    if (edge[i] == 1.0) cr_expect_eq(tdm__rng_log(1.0), 0.0);
-    else worst = e > worst ? e : worst;
+    if (edge[i] == 1.0)
+      cr_expect_eq(tdm__rng_log(1.0), 0.0);
+    else
+      worst = e > worst ? e : worst;
   }
   cr_expect(worst < 1.0, "log: worst error %.3f ulp", worst);
 }
@@ -94,8 +103,8 @@ Test(rng_math, log1p_logfact_lfdiff) {
     cr_expect_leq(fabsl(tdm__rng_logfact(k) - ref), 1e-13L * (1 + ref), "log(%g!)", k);
   }
   /* differences of large log-factorials keep their absolute accuracy */
-  static const double ab[][2] = {{1e12 + 1000, 1e12}, {1e9, 1e9 - 77}, {5e6, 5e6 + 3}, {12, 11},
-                                 {40, 9}, {3, 15}};
+  static const double ab[][2] = {
+      {1e12 + 1000, 1e12}, {1e9, 1e9 - 77}, {5e6, 5e6 + 3}, {12, 11}, {40, 9}, {3, 15}};
   for (size_t i = 0; i < sizeof ab / sizeof ab[0]; i++) {
     long double ref = 0, a = ab[i][0], b = ab[i][1];
     if (fabsl(a - b) < 2000) { /* exact: sum of logs */
@@ -126,8 +135,8 @@ Test(rng_math, uniform_conversions_are_exact) {
     cr_assert_eq(tdm__u32d(w[2]), (double)w[2]);
     /* 128-bit multiply: floor(X R / 2^128) for a few R, against long division */
     uint64_t R = (i % 3 == 0) ? (w[3] | 1u) : (i % 3 == 1) ? ((uint64_t)w[3] << 32 | w[0]) : 1000;
-    unsigned __int128 X = (unsigned __int128)(((uint64_t)w[0] << 32) | w[1]) << 64 |
-                          (((uint64_t)w[2] << 32) | w[3]);
+    unsigned __int128 X =
+        (unsigned __int128)(((uint64_t)w[0] << 32) | w[1]) << 64 | (((uint64_t)w[2] << 32) | w[3]);
     /* floor(X R / 2^128) = floor((X_hi R + floor(X_lo R / 2^64)) / 2^64) */
     unsigned __int128 hi = (unsigned __int128)(uint64_t)(X >> 64) * R;
     unsigned __int128 lo = (unsigned __int128)(uint64_t)X * R;

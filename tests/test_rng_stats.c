@@ -40,7 +40,8 @@ static double *draw(tdm_ctx *ctx, rt_kind k, tdm_dtype dt, double a, double b, s
 
 static void check_moments(const char *what, const double *x, size_t n, double mu, double var) {
   rf_moments m = rf_moments_of(x, n, mu, var);
-  cr_expect(fabs(m.zmean) < 5, "%s: mean %.6g, expected %.6g (z = %.2f)", what, m.mean, mu, m.zmean);
+  cr_expect(fabs(m.zmean) < 5, "%s: mean %.6g, expected %.6g (z = %.2f)", what, m.mean, mu,
+            m.zmean);
   cr_expect(fabs(m.zvar) < 5, "%s: variance %.6g, expected %.6g (z = %.2f)", what, m.var, var,
             m.zvar);
 }
@@ -49,12 +50,18 @@ static void check_ks(const char *what, double *x, size_t n, rf_cdf F, const doub
   cr_expect(d < crit, "%s: KS distance %.5f >= %.5f", what, d, crit);
 }
 
-static long double cdf_uniform(long double x, const double *p) { return (x - p[0]) / (p[1] - p[0]); }
-static long double cdf_normal(long double x, const double *p) { return rf_normcdf((x - p[0]) / p[1]); }
+static long double cdf_uniform(long double x, const double *p) {
+  return (x - p[0]) / (p[1] - p[0]);
+}
+static long double cdf_normal(long double x, const double *p) {
+  return rf_normcdf((x - p[0]) / p[1]);
+}
 static long double cdf_lognormal(long double x, const double *p) {
   return x <= 0 ? 0 : rf_normcdf((logl(x) - p[0]) / p[1]);
 }
-static long double cdf_exp(long double x, const double *p) { return x <= 0 ? 0 : -expm1l(-p[0] * x); }
+static long double cdf_exp(long double x, const double *p) {
+  return x <= 0 ? 0 : -expm1l(-p[0] * x);
+}
 static long double cdf_gamma(long double x, const double *p) { return rf_gammp(p[0], x / p[1]); }
 static long double cdf_beta(long double x, const double *p) { return rf_betai(p[0], p[1], x); }
 
@@ -76,7 +83,14 @@ Test(rng_stats, references_are_right) {
 Test(rng_stats, uniform_normal_exponential_lognormal) {
   tdm_ctx *ctx = rt_ctx(TDM_CPU, 2);
   const size_t n = 200000;
-  struct { rt_kind k; tdm_dtype dt; double a, b; rf_cdf F; double mu, var; const char *name; } c[] = {
+  struct {
+    rt_kind k;
+    tdm_dtype dt;
+    double a, b;
+    rf_cdf F;
+    double mu, var;
+    const char *name;
+  } c[] = {
       {RT_UNIFORM, TDM_F64, -2, 3, cdf_uniform, 0.5, 25.0 / 12, "uniform f64 [-2,3)"},
       {RT_UNIFORM, TDM_F32, 0, 1, cdf_uniform, 0.5, 1.0 / 12, "uniform f32 [0,1)"},
       {RT_NORMAL, TDM_F64, 1, 2, cdf_normal, 1, 4, "normal f64 (1, 2)"},
@@ -117,7 +131,12 @@ Test(rng_stats, normal_tails) {
 Test(rng_stats, gamma_chisq_beta) {
   tdm_ctx *ctx = rt_ctx(TDM_CPU, 2);
   const size_t n = 100000;
-  struct { rt_kind k; tdm_dtype dt; double a, b; const char *name; } c[] = {
+  struct {
+    rt_kind k;
+    tdm_dtype dt;
+    double a, b;
+    const char *name;
+  } c[] = {
       {RT_GAMMA, TDM_F64, 0.3, 2, "gamma (0.3, 2): boosted"},
       {RT_GAMMA, TDM_F64, 1, 1, "gamma (1, 1)"},
       {RT_GAMMA, TDM_F64, 4.5, 0.5, "gamma (4.5, 0.5)"},
@@ -143,7 +162,8 @@ Test(rng_stats, gamma_chisq_beta) {
       mu = par[0] * par[1];
       var = par[0] * par[1] * par[1];
     }
-    for (size_t j = 0; j < n; j++) cr_assert(x[j] >= 0 && isfinite(x[j]), "%s: %g", c[i].name, x[j]);
+    for (size_t j = 0; j < n; j++)
+      cr_assert(x[j] >= 0 && isfinite(x[j]), "%s: %g", c[i].name, x[j]);
     check_moments(c[i].name, x, n, mu, var);
     check_ks(c[i].name, x, n, F, par);
     free(x);
@@ -178,7 +198,13 @@ Test(rng_stats, poisson_binomial_bernoulli_integers) {
   tdm_ctx *ctx = rt_ctx(TDM_CPU, 2);
   /* the transformed-rejection samplers get 10^6 draws: a hat shifted by
    * half a unit moves the Poisson(10) mean by 0.027 = 8.5 standard errors */
-  struct { rt_kind k; tdm_dtype dt; double a, b; size_t n; const char *name; } c[] = {
+  struct {
+    rt_kind k;
+    tdm_dtype dt;
+    double a, b;
+    size_t n;
+    const char *name;
+  } c[] = {
       {RT_POISSON, TDM_I32, 0.5, 0, 200000, "poisson 0.5"},
       {RT_POISSON, TDM_I64, 4.5, 0, 200000, "poisson 4.5"},
       {RT_POISSON, TDM_F64, 10, 0, 1000000, "poisson 10 (PTRS)"},
@@ -202,7 +228,8 @@ Test(rng_stats, poisson_binomial_bernoulli_integers) {
     switch (c[i].k) {
     case RT_POISSON:
       p = pmf_poisson, mu = var = c[i].a;
-      kmin = (long)fmax(0, c[i].a - 6 * sqrt(c[i].a)), kmax = (long)(c[i].a + 6 * sqrt(c[i].a) + 10);
+      kmin = (long)fmax(0, c[i].a - 6 * sqrt(c[i].a)),
+      kmax = (long)(c[i].a + 6 * sqrt(c[i].a) + 10);
       break;
     case RT_BINOMIAL: {
       p = pmf_binomial, mu = c[i].a * c[i].b, var = mu * (1 - c[i].b);
@@ -210,7 +237,9 @@ Test(rng_stats, poisson_binomial_bernoulli_integers) {
       kmin = (long)fmax(0, mu - 6 * sd), kmax = (long)fmin(c[i].a, mu + 6 * sd + 10);
       break;
     }
-    case RT_BERNOULLI: p = pmf_bernoulli, mu = c[i].a, var = mu * (1 - mu), kmin = 0, kmax = 1; break;
+    case RT_BERNOULLI:
+      p = pmf_bernoulli, mu = c[i].a, var = mu * (1 - mu), kmin = 0, kmax = 1;
+      break;
     default: /* integers [a, b), bootstrap [0, a) */
       if (c[i].k == RT_BOOTSTRAP) par[1] = par[0], par[0] = 0;
       p = pmf_flat, kmin = (long)par[0], kmax = (long)par[1] - 1;
@@ -307,7 +336,8 @@ Test(rng_stats, neighbouring_streams_are_independent) {
     double hd = 0;
     for (size_t k = 0; k < n; k++) hd += __builtin_popcount(a[k] ^ b[k]);
     hd /= n; /* mean 16, sd 2.83/sqrt(n) */
-    cr_expect(fabs(hd - 16) < 5 * 2.8284 / sqrt((double)n), "pair %zu: mean bit distance %.4f", i, hd);
+    cr_expect(fabs(hd - 16) < 5 * 2.8284 / sqrt((double)n), "pair %zu: mean bit distance %.4f", i,
+              hd);
     free(a), free(b);
   }
   tdm_ctx_destroy(ctx);

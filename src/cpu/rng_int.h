@@ -8,6 +8,12 @@
 
 /* Groups (4 words each, or one integer value) per unit of parallel work. */
 #define TDM__RNG_CHUNK 1024
+/* The scratch a chunk needs: its words (plus a block for an offset that is
+ * not on a block boundary), then room for its values (16 bytes a group). */
+#define TDM__RNG_WORDS (4 * TDM__RNG_CHUNK + 4)
+#define TDM__RNG_SCRATCH (TDM__RNG_WORDS + 4 * TDM__RNG_CHUNK)
+/* Fills at least this large bypass the caches (non-temporal stores). */
+#define TDM__RNG_STREAM_BYTES ((uint64_t)32 << 20)
 
 /* 0: no vector path (use the scalar one); 1: AVX2+FMA; 2: AVX2+FMA with
  * AVX-512 Philox; at most the cap (tests lower it to compare the paths). */
@@ -15,7 +21,7 @@ int tdm__rng_simd_level(void);
 void tdm__rng_simd_cap(int cap);
 
 /* Complete groups [g0, g1) of an elementwise or integer request into out;
- * g1 - g0 <= TDM__RNG_CHUNK; scratch holds 4 * TDM__RNG_CHUNK + 4 words.
+ * g1 - g0 <= TDM__RNG_CHUNK; scratch holds TDM__RNG_SCRATCH words.
  * Same bits as tdm__rng_group (src/rng/group.h). */
 void tdm__rng_simd_groups(int level, const tdm__rng_req *q, void *out, uint64_t g0, uint64_t g1,
                           uint32_t *scratch);

@@ -1,8 +1,8 @@
 /* rng_simd.c -- the vectorized CPU random-number kernels: Philox4x32-10 on 16
- * counters at once (AVX2 or AVX-512), then the transforms of
- * src/rng/dist.h in plain loops that gcc/clang vectorize for AVX2+FMA (this
- * file is built with -O3 -fno-math-errno -ffp-contract=off: see
- * CMakeLists.txt). Bit-identical to the scalar path; x86-64 only. */
+ * (AVX2) or 32 (AVX-512) counters at once, then the transforms of src/rng/dist.h
+ * in plain loops (rng_loops.h) that gcc/clang vectorize for AVX2+FMA or
+ * AVX-512 (this file is built with -O3 -fno-math-errno -ffp-contract=off:
+ * see CMakeLists.txt). Bit-identical to the scalar path; x86-64 only. */
 #include <string.h>
 
 #include "cpu/rng_int.h"
@@ -12,7 +12,7 @@
 #include <immintrin.h>
 
 #define TDM__AVX2 __attribute__((target("avx2,fma")))
-#define TDM__AVX512 __attribute__((target("avx512f")))
+#define TDM__AVX512 __attribute__((target("avx512f,avx512dq,avx512vl,avx512bw,fma")))
 
 static int tdm__simd_cap = 2;
 
@@ -25,7 +25,9 @@ int tdm__rng_simd_level(void) {
     __builtin_cpu_init();
     l = 0;
     if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) l = 1;
-    if (l == 1 && __builtin_cpu_supports("avx512f")) l = 2;
+    if (l == 1 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
+        __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bw"))
+      l = 2;
     __atomic_store_n(&level, l, __ATOMIC_RELAXED);
   }
   int cap = __atomic_load_n(&tdm__simd_cap, __ATOMIC_RELAXED);
@@ -92,15 +94,17 @@ TDM__AVX2 static void tdm__philox16_avx2(uint64_t seed, uint64_t stream, uint64_
   }
 }
 
-/* 16 blocks b0.. into out[64] with AVX-512: each 64-bit lane holds one
+/* 32 blocks b0.. into out[128] with AVX-512: each 64-bit lane holds one
  * block's counter word in its low half, so one vpmuludq gives lo (low half)
- * and hi (high half) and the garbage left in high halves is never read. */
-TDM__AVX512 static void tdm__philox16_avx512(uint64_t seed, uint64_t stream, uint64_t b0,
+ * and hi (high half), and the garbage left in high halves is never read.
+ * Four independent sets of 8 blocks hide the multiply latency. */
+#define TDM__NSET 4
+TDM__AVX512 static void tdm__philox32_avx512(uint64_t seed, uint64_t stream, uint64_t b0,
                                              uint32_t *out) {
   const __m512i M0 = _mm512_set1_epi64(TDM__PHILOX_M0), M1 = _mm512_set1_epi64(TDM__PHILOX_M1);
   const __m512i iota = _mm512_setr_epi64(0, 1, 2, 3, 4, 5, 6, 7);
-  __m512i x[2][4];
-  for (int j = 0; j < 2; j++) {
+  __m512i x[TDM__NSET][4];
+  for (int j = 0; j < TDM__NSET; j++) {
     __m512i b = _mm512_add_epi64(_mm512_set1_epi64((long long)(b0 + 8 * (unsigned)j)), iota);
     x[j][0] = b;
     x[j][1] = _mm512_srli_epi64(b, 32);
@@ -108,9 +112,11 @@ TDM__AVX512 static void tdm__philox16_avx512(uint64_t seed, uint64_t stream, uin
     x[j][3] = _mm512_set1_epi64((long long)(stream >> 32));
   }
   uint32_t k0 = (uint32_t)seed, k1 = (uint32_t)(seed >> 32);
+#pragma GCC unroll 10
   for (int r = 0; r < 10; r++) {
     __m512i K0 = _mm512_set1_epi64(k0), K1 = _mm512_set1_epi64(k1);
-    for (int j = 0; j < 2; j++) {
+#pragma GCC unroll 4
+    for (int j = 0; j < TDM__NSET; j++) {
       __m512i p0 = _mm512_mul_epu32(x[j][0], M0), p1 = _mm512_mul_epu32(x[j][2], M1);
       /* three-way xor: hi ^ x ^ key */
       __m512i y0 = _mm512_ternarylogic_epi64(_mm512_srli_epi64(p1, 32), x[j][1], K0, 0x96);
@@ -125,7 +131,8 @@ TDM__AVX512 static void tdm__philox16_avx512(uint64_t seed, uint64_t stream, uin
   }
   const __m512i lo4 = _mm512_setr_epi64(0, 1, 8, 9, 2, 3, 10, 11);
   const __m512i hi4 = _mm512_setr_epi64(4, 5, 12, 13, 6, 7, 14, 15);
-  for (int j = 0; j < 2; j++) {
+#pragma GCC unroll 4
+  for (int j = 0; j < TDM__NSET; j++) {
     /* words 0-1 of block l in 64-bit lane l of w01, words 2-3 in w23 */
     __m512i w01 = _mm512_mask_blend_epi32(0xAAAA, x[j][0], _mm512_slli_epi64(x[j][1], 32));
     __m512i w23 = _mm512_mask_blend_epi32(0xAAAA, x[j][2], _mm512_slli_epi64(x[j][3], 32));
@@ -141,90 +148,47 @@ static void tdm__blocks(int level, uint64_t seed, uint64_t stream, uint64_t b0, 
                         uint32_t *out) {
   size_t i = 0;
   if (level >= 2)
-    for (; i + 16 <= nb; i += 16) tdm__philox16_avx512(seed, stream, b0 + i, out + 4 * i);
+    for (; i + 32 <= nb; i += 32) tdm__philox32_avx512(seed, stream, b0 + i, out + 4 * i);
   for (; i + 16 <= nb; i += 16) tdm__philox16_avx2(seed, stream, b0 + i, out + 4 * i);
   for (; i < nb; i++) tdm__philox_block(seed, stream, b0 + i, out + 4 * i);
 }
 
-/* ---- transforms ------------------------------------------------------------ */
-#define TDM__LOOP_NORMAL(T, PAIR, WSTEP, XF)                                   \
-  for (size_t j = 0; j < npairs; j++) {                                        \
-    double a, b;                                                               \
-    PAIR(w + WSTEP * j, mean, sd, &a, &b);                                     \
-    ((T *)o)[2 * j] = (T)XF(a);                                                \
-    ((T *)o)[2 * j + 1] = (T)XF(b);                                            \
-  }
-#define TDM__ID(x) (x)
+/* ---- transforms: the same loops for AVX2+FMA and for AVX-512 ---------------- */
+#define TDM__TGT TDM__AVX2
+#define TDM__SFX(name) name##_avx2
+#include "cpu/rng_loops.h"
+#undef TDM__TGT
+#undef TDM__SFX
+#define TDM__TGT TDM__AVX512
+#define TDM__SFX(name) name##_avx512
+#include "cpu/rng_loops.h"
+#undef TDM__TGT
+#undef TDM__SFX
 
-TDM__AVX2 static void tdm__normals(const tdm__rng_req *q, void *o, const uint32_t *w, size_t ng) {
-  double mean = q->p[0], sd = q->p[1];
-  int logn = q->dist == TDM__RNG_LOGNORMAL;
-  if (q->dt == TDM_F64) {
-    size_t npairs = ng;
-    if (logn) TDM__LOOP_NORMAL(double, tdm__normal_pair_f64, 4, tdm__rng_exp)
-    else TDM__LOOP_NORMAL(double, tdm__normal_pair_f64, 4, TDM__ID)
-  } else {
-    size_t npairs = 2 * ng;
-    if (logn) TDM__LOOP_NORMAL(float, tdm__normal_pair_f32, 2, tdm__rng_exp)
-    else TDM__LOOP_NORMAL(float, tdm__normal_pair_f32, 2, TDM__ID)
+/* Copies bytes to dst with non-temporal stores (no read-for-ownership, no
+ * cache pollution) where dst is 64-byte aligned; memcpy for the edges. */
+TDM__AVX2 static void tdm__stream_avx2(char *dst, const char *src, size_t bytes) {
+  size_t head = (size_t)(-(uintptr_t)dst & 63);
+  head = head < bytes ? head : bytes;
+  memcpy(dst, src, head);
+  size_t i = head;
+  for (; i + 64 <= bytes; i += 64) {
+    __m256i a = _mm256_loadu_si256((const __m256i *)(src + i));
+    __m256i b = _mm256_loadu_si256((const __m256i *)(src + i + 32));
+    _mm256_stream_si256((__m256i *)(dst + i), a);
+    _mm256_stream_si256((__m256i *)(dst + i + 32), b);
   }
+  memcpy(dst + i, src + i, bytes - i);
+  _mm_sfence(); /* streamed stores visible before the fill returns */
 }
-
-#define TDM__LOOP_PUT(T, N, EXPR)                                              \
-  for (size_t j = 0; j < (N); j++) ((T *)o)[j] = (T)(EXPR);
-
-TDM__AVX2 static void tdm__bernoulli_loop(const tdm__rng_req *q, void *o, const uint32_t *w,
-                                          size_t nv) {
-  double p = q->p[0];
-#define TDM__B tdm__bernoulli(w[2 * j], w[2 * j + 1], p)
-  switch (q->dt) {
-  case TDM_F64: TDM__LOOP_PUT(double, nv, TDM__B) break;
-  case TDM_F32: TDM__LOOP_PUT(float, nv, TDM__B) break;
-  case TDM_I32: TDM__LOOP_PUT(int32_t, nv, TDM__B) break;
-  case TDM_I64: TDM__LOOP_PUT(int64_t, nv, TDM__B) break;
-  case TDM_U32: TDM__LOOP_PUT(uint32_t, nv, TDM__B) break;
-  }
-#undef TDM__B
-}
-
-static void tdm__integer_loop(const tdm__rng_req *q, void *o, const uint32_t *w, size_t nv) {
-  uint64_t lo = tdm__rng_pbits(q, 0), R = tdm__rng_pbits(q, 1);
-#define TDM__I (lo + tdm__below(w + 4 * j, R))
-  switch (q->dt) {
-  case TDM_I32: TDM__LOOP_PUT(int32_t, nv, (uint32_t)TDM__I) break;
-  case TDM_U32: TDM__LOOP_PUT(uint32_t, nv, TDM__I) break;
-  default: TDM__LOOP_PUT(int64_t, nv, TDM__I) break;
-  }
-#undef TDM__I
-}
-
-TDM__AVX2 static void tdm__transform(const tdm__rng_req *q, void *o, const uint32_t *w,
-                                     size_t ng) {
-  int f64 = q->dt == TDM_F64;
-  switch (q->dist) {
-  case TDM__RNG_BITS: memcpy(o, w, 16 * ng); break;
-  case TDM__RNG_UNIFORM:
-    if (f64) {
-      double lo = q->p[0], d = q->p[2], top = q->p[3];
-      TDM__LOOP_PUT(double, 2 * ng, tdm__uniform_f64(w[2 * j], w[2 * j + 1], lo, d, top))
-    } else {
-      float lo = (float)q->p[0], d = (float)q->p[2], top = (float)q->p[3];
-      TDM__LOOP_PUT(float, 4 * ng, tdm__uniform_f32(w[j], lo, d, top))
-    }
-    break;
-  case TDM__RNG_NORMAL: case TDM__RNG_LOGNORMAL: tdm__normals(q, o, w, ng); break;
-  case TDM__RNG_EXPONENTIAL: {
-    double rate = q->p[0];
-    if (f64)
-      TDM__LOOP_PUT(double, 2 * ng, tdm__exponential_f64(w[2 * j], w[2 * j + 1], rate))
-    else
-      TDM__LOOP_PUT(float, 4 * ng, tdm__exponential_f32(w[j], rate))
-    break;
-  }
-  case TDM__RNG_BERNOULLI: tdm__bernoulli_loop(q, o, w, 2 * ng); break;
-  case TDM__RNG_INTEGER: tdm__integer_loop(q, o, w, ng); break;
-  default: break;
-  }
+TDM__AVX512 static void tdm__stream_avx512(char *dst, const char *src, size_t bytes) {
+  size_t head = (size_t)(-(uintptr_t)dst & 63);
+  head = head < bytes ? head : bytes;
+  memcpy(dst, src, head);
+  size_t i = head;
+  for (; i + 64 <= bytes; i += 64) _mm512_stream_si512((__m512i *)(dst + i), _mm512_loadu_si512(src + i));
+  memcpy(dst + i, src + i, bytes - i);
+  _mm_sfence();
 }
 
 void tdm__rng_simd_groups(int level, const tdm__rng_req *q, void *out, uint64_t g0, uint64_t g1,
@@ -235,8 +199,20 @@ void tdm__rng_simd_groups(int level, const tdm__rng_req *q, void *out, uint64_t 
   unsigned sh = (unsigned)(word0 & 3);
   tdm__blocks(level, q->seed, q->stream, word0 >> 2, ng + (sh != 0), scratch);
   size_t vpg = q->dist == TDM__RNG_INTEGER ? 1 : 4 / tdm__rng_wpv(q->dist, q->dt);
-  char *o = (char *)out + g0 * vpg * tdm_dtype_size(q->dt);
-  tdm__transform(q, o, scratch + sh, ng);
+  size_t es = tdm_dtype_size(q->dt), bytes = ng * vpg * es;
+  char *o = (char *)out + g0 * vpg * es;
+  /* A fill far larger than the caches streams its chunks out through an L1
+   * buffer: half the memory traffic of ordinary stores. */
+  int stream = (uint64_t)q->n * es >= TDM__RNG_STREAM_BYTES;
+  char *dst = stream ? (char *)(scratch + TDM__RNG_WORDS) : o;
+  if (level >= 2)
+    tdm__transform_avx512(q, dst, scratch + sh, ng);
+  else
+    tdm__transform_avx2(q, dst, scratch + sh, ng);
+  if (stream && level >= 2)
+    tdm__stream_avx512(o, dst, bytes);
+  else if (stream)
+    tdm__stream_avx2(o, dst, bytes);
 }
 
 #else /* not x86-64: the scalar path only */

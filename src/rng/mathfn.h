@@ -30,12 +30,12 @@
 #define TDM__MEMCPY(d, s, n) __builtin_memcpy((d), (s), (n))
 #endif
 
-TDM_HD static inline uint64_t tdm__f64_bits(double x) {
+TDM_HDI uint64_t tdm__f64_bits(double x) {
   uint64_t u;
   TDM__MEMCPY(&u, &x, sizeof u);
   return u;
 }
-TDM_HD static inline double tdm__bits_f64(uint64_t u) {
+TDM_HDI double tdm__bits_f64(uint64_t u) {
   double x;
   TDM__MEMCPY(&x, &u, sizeof x);
   return x;
@@ -50,7 +50,7 @@ TDM_HD static inline double tdm__bits_f64(uint64_t u) {
  * (exact) and s = f/(2+f), log(1+f) = 2 atanh(s) = f - s*(f - R(s^2)) where
  * R(z) = 2z/3 + 2z^2/5 + ... (Taylor, |s| <= 0.1716, 10 terms: error
  * below 2^-56 relative). Worst error seen: 0.8 ulp. */
-TDM_HD static inline double tdm__rng_log(double x) {
+TDM_HDI double tdm__rng_log(double x) {
   uint64_t u = tdm__f64_bits(x);
   /* biased exponent after moving m into [sqrt(2)/2, sqrt(2)); the 2^62 keeps
    * the difference positive so only logical shifts are needed */
@@ -77,7 +77,7 @@ TDM_HD static inline double tdm__rng_log(double x) {
 }
 
 /* 2^k for an integer-valued k in [-1022, 1023]. */
-TDM_HD static inline double tdm__rng_pow2i(double k) {
+TDM_HDI double tdm__rng_pow2i(double k) {
   return tdm__bits_f64((tdm__f64_bits(k + TDM__MAGIC) + 1023ull) << 52);
 }
 
@@ -85,7 +85,7 @@ TDM_HD static inline double tdm__rng_pow2i(double k) {
  * already rounds to 0 / overflows to inf, so no special cases follow.
  * x = k ln2 + r, |r| <= ln2/2, e^r by Taylor to r^13, then 2^k in two steps
  * (subnormal results are rounded once). */
-TDM_HD static inline double tdm__rng_exp(double x) {
+TDM_HDI double tdm__rng_exp(double x) {
   double xc = x > 709.8 ? 709.8 : x;
   xc = xc < -746.0 ? -746.0 : xc;
   double k = TDM__FMA(xc, 0x1.71547652b82fep+0, TDM__MAGIC) - TDM__MAGIC;
@@ -112,7 +112,7 @@ TDM_HD static inline double tdm__rng_exp(double x) {
 /* c = cos(2 pi v), s = sin(2 pi v) for v in [0, 1). v = q/4 + r with
  * q = round(4v) and |r| <= 1/8 (exact); Taylor in r to degree 17 / 16 on
  * |2 pi r| <= pi/4, then the quarter turn q moves (c, s) by swaps and signs. */
-TDM_HD static inline void tdm__rng_sincos2pi(double v, double *c, double *s) {
+TDM_HDI void tdm__rng_sincos2pi(double v, double *c, double *s) {
   double q = (v * 4.0 + TDM__MAGIC) - TDM__MAGIC; /* round(4v), exact */
   double r = TDM__FMA(q, -0.25, v);
   double z = r * r;
@@ -144,14 +144,14 @@ TDM_HD static inline void tdm__rng_sincos2pi(double v, double *c, double *s) {
 }
 
 /* log(1 + x) for x > -1: log(u) for u = 1 + x, corrected for u's rounding. */
-TDM_HD static inline double tdm__rng_log1p(double x) {
+TDM_HDI double tdm__rng_log1p(double x) {
   double u = 1.0 + x;
   return tdm__rng_log(u) + (x - (u - 1.0)) / u;
 }
 
 /* Stirling's correction: log Gamma(X) - [(X - 1/2) log X - X + log(2 pi)/2]
  * for X >= 11, to 1/X^7 (truncation error below 1e-12 / X^2). */
-TDM_HD static inline double tdm__rng_stirling(double X) {
+TDM_HDI double tdm__rng_stirling(double X) {
   double ix = 1.0 / X, ix2 = ix * ix;
   double ser = TDM__FMA(-1.0 / 1680.0, ix2, 1.0 / 1260.0);
   ser = TDM__FMA(ser, ix2, -1.0 / 360.0);
@@ -160,7 +160,7 @@ TDM_HD static inline double tdm__rng_stirling(double X) {
 }
 
 /* log(k!) for an integer-valued k >= 0: a table below 10, Stirling above. */
-TDM_HD static inline double tdm__rng_logfact(double k) {
+TDM_HDI double tdm__rng_logfact(double k) {
   if (k < 10.0) {
     switch ((int)k) {
     case 2: return 0x1.62e42fefa39efp-1;
@@ -181,7 +181,7 @@ TDM_HD static inline double tdm__rng_logfact(double k) {
 
 /* log(a!) - log(b!) without the cancellation of subtracting two large logs:
  * (b + 1/2) log1p((a - b)/(b + 1)) + (a - b)(log(a + 1) - 1) + corrections. */
-TDM_HD static inline double tdm__rng_lfdiff(double a, double b) {
+TDM_HDI double tdm__rng_lfdiff(double a, double b) {
   if (a < 10.0 || b < 10.0) return tdm__rng_logfact(a) - tdm__rng_logfact(b);
   double d = a - b;
   double t = TDM__FMA(b + 0.5, tdm__rng_log1p(d / (b + 1.0)), -d);

@@ -10,9 +10,12 @@
 
 #ifdef __CUDACC__
 #define TDM_HD __host__ __device__
+#define TDM_HDI __host__ __device__ static __forceinline__
 #else
 #define TDM_HD
+#define TDM_HDI static inline __attribute__((always_inline))
 #endif
+/* TDM_HDI: small math that must inline into the vectorized CPU loops. */
 
 #define TDM__PHILOX_M0 0xD2511F53u /* round multipliers */
 #define TDM__PHILOX_M1 0xCD9E8D57u
