@@ -9,6 +9,11 @@
 
 #include "rng/group.h"
 
+/* The CPU's bits need IEEE division, sqrt and subnormals on the device too. */
+#ifdef __USE_FAST_MATH__
+#error "kernels/rng.cu must be built without --use_fast_math (see docs/random.md)"
+#endif
+
 template <int D>
 __global__ void __launch_bounds__(256)
     tdmk_rng_kernel(tdm__rng_req q, void *out, uint64_t ngroups) {

@@ -106,7 +106,8 @@ Test(rng_math, log1p_logfact_lfdiff) {
   static const double ab[][2] = {
       {1e12 + 1000, 1e12}, {1e9, 1e9 - 77}, {5e6, 5e6 + 3}, {12, 11}, {40, 9}, {3, 15}};
   for (size_t i = 0; i < sizeof ab / sizeof ab[0]; i++) {
-    long double ref = 0, a = ab[i][0], b = ab[i][1];
+    double a = ab[i][0], b = ab[i][1];
+    long double ref = 0;
     if (fabsl(a - b) < 2000) { /* exact: sum of logs */
       for (long double j = (a > b ? b : a) + 1; j <= (a > b ? a : b); j++) ref += logl(j);
       if (a < b) ref = -ref;
