@@ -8,6 +8,15 @@
 #include "rng/dist.h"
 #include "rng_test.h"
 
+/* Extra error allowed in a reference: 0 where long double is the x87 80-bit
+ * format; under valgrind, which computes x87 arithmetic in double, the
+ * libm references themselves are off by ulps, so the bounds widen (the
+ * native run is the accuracy check; the valgrind run checks memory). */
+static double slack(double ulps) {
+  volatile long double one = 1.0L, tiny = 0x1p-60L;
+  return one + tiny == one ? ulps : 0.0;
+}
+
 static double ulp_err(double got, long double ref) {
   double r = (double)ref;
   if (r == 0) return got == 0 ? 0 : INFINITY;
@@ -45,7 +54,7 @@ Test(rng_math, log_within_1_ulp) {
     else
       worst = e > worst ? e : worst;
   }
-  cr_expect(worst < 1.0, "log: worst error %.3f ulp", worst);
+  cr_expect(worst < 1.0 + slack(1), "log: worst error %.3f ulp", worst);
 }
 
 Test(rng_math, exp_within_1_ulp_and_its_limits) {
@@ -56,7 +65,7 @@ Test(rng_math, exp_within_1_ulp_and_its_limits) {
     double e = ulp_err(tdm__rng_exp(x), expl(x));
     worst = e > worst ? e : worst;
   }
-  cr_expect(worst < 1.0, "exp: worst error %.3f ulp", worst);
+  cr_expect(worst < 1.0 + slack(1), "exp: worst error %.3f ulp", worst);
   cr_expect_eq(tdm__rng_exp(0.0), 1.0);
   cr_expect(isinf(tdm__rng_exp(709.8)) && isinf(tdm__rng_exp(1e300)));
   cr_expect_eq(tdm__rng_exp(-746.0), 0.0);
@@ -78,7 +87,7 @@ Test(rng_math, sincos2pi_within_1_5_ulp_of_one) {
     worst = ec > worst ? ec : worst;
     worst = es > worst ? es : worst;
   }
-  cr_expect(worst < 1.5, "sincos: worst absolute error %.3f * 2^-53", worst);
+  cr_expect(worst < 1.5 + slack(6), "sincos: worst absolute error %.3f * 2^-53", worst);
   double c, s; /* the quarter turns are exact */
   tdm__rng_sincos2pi(0.0, &c, &s);
   cr_expect(c == 1 && s == 0);
@@ -97,7 +106,7 @@ Test(rng_math, log1p_logfact_lfdiff) {
     double e = ulp_err(tdm__rng_log1p(x), log1pl(x));
     worst = e > worst ? e : worst;
   }
-  cr_expect(worst < 2.0, "log1p: worst error %.3f ulp", worst);
+  cr_expect(worst < 2.0 + slack(2), "log1p: worst error %.3f ulp", worst);
   for (double k = 0; k < 1e15; k = k < 30 ? k + 1 : floor(k * 1.37)) {
     long double ref = lgammal(k + 1);
     cr_expect_leq(fabsl(tdm__rng_logfact(k) - ref), 1e-13L * (1 + ref), "log(%g!)", k);
