@@ -93,7 +93,31 @@ TDM_HD static inline void tdm__rng_slice(const tdm__rng_req *q, void *out, uint6
   tdm__rng_put(out, q->dt, g, v);
 }
 
-/* Group g of a request: 1 value of a slice kind, or the values of 4 words. */
+/* Value j of an elementwise group whose words are w (j is a constant once
+ * inlined, so w stays in registers on the GPU). f64 kinds use words 2j, 2j+1. */
+TDM_HDI void tdm__rng_value(const tdm__rng_req *q, void *out, uint64_t i, const uint32_t w[4],
+                            unsigned j) {
+  int f64 = q->dt == TDM_F64;
+  uint32_t a = w[(2 * j) & 3], b = w[(2 * j + 1) & 3];
+  switch (q->dist) {
+  case TDM__RNG_BITS: ((uint32_t *)out)[i] = w[j]; break;
+  case TDM__RNG_UNIFORM:
+    if (f64)
+      ((double *)out)[i] = tdm__uniform_f64(a, b, q->p[0], q->p[2], q->p[3]);
+    else
+      ((float *)out)[i] = tdm__uniform_f32(w[j], (float)q->p[0], (float)q->p[2], (float)q->p[3]);
+    break;
+  case TDM__RNG_EXPONENTIAL:
+    tdm__rng_put(out, q->dt, i,
+                 f64 ? tdm__exponential_f64(a, b, q->p[0]) : tdm__exponential_f32(w[j], q->p[0]));
+    break;
+  case TDM__RNG_BERNOULLI: tdm__rng_put(out, q->dt, i, tdm__bernoulli(a, b, q->p[0])); break;
+  default: break;
+  }
+}
+
+/* Group g of a request: 1 value of a slice kind, or the values of 4 words
+ * (cnt of them: the last group may be partial). */
 TDM_HD static inline void tdm__rng_group(const tdm__rng_req *q, void *out, uint64_t g) {
   if (tdm__rng_slice_blocks(q->dist)) {
     tdm__rng_slice(q, out, g);
@@ -101,44 +125,31 @@ TDM_HD static inline void tdm__rng_group(const tdm__rng_req *q, void *out, uint6
   }
   uint32_t w[4];
   tdm__philox_words4(q->seed, q->stream, q->offset + 4 * g, w);
-  unsigned wpv = tdm__rng_wpv(q->dist, q->dt), vpg = 4 / wpv;
+  unsigned vpg = 4 / tdm__rng_wpv(q->dist, q->dt);
   uint64_t i0 = g * vpg;
   unsigned cnt = q->n - i0 < vpg ? (unsigned)(q->n - i0) : vpg;
-  int f64 = q->dt == TDM_F64;
   if (q->dist == TDM__RNG_NORMAL || q->dist == TDM__RNG_LOGNORMAL) {
-    double x[4];
-    if (f64) {
-      tdm__normal_pair_f64(w, q->p[0], q->p[1], &x[0], &x[1]);
+    double x0, x1, x2 = 0, x3 = 0;
+    if (q->dt == TDM_F64) {
+      tdm__normal_pair_f64(w, q->p[0], q->p[1], &x0, &x1);
     } else {
-      tdm__normal_pair_f32(w, q->p[0], q->p[1], &x[0], &x[1]);
-      tdm__normal_pair_f32(w + 2, q->p[0], q->p[1], &x[2], &x[3]);
+      tdm__normal_pair_f32(w, q->p[0], q->p[1], &x0, &x1);
+      tdm__normal_pair_f32(w + 2, q->p[0], q->p[1], &x2, &x3);
     }
-    for (unsigned j = 0; j < cnt; j++)
-      tdm__rng_put(out, q->dt, i0 + j, q->dist == TDM__RNG_LOGNORMAL ? tdm__rng_exp(x[j]) : x[j]);
+    if (q->dist == TDM__RNG_LOGNORMAL) {
+      x0 = tdm__rng_exp(x0), x1 = tdm__rng_exp(x1);
+      x2 = tdm__rng_exp(x2), x3 = tdm__rng_exp(x3);
+    }
+    tdm__rng_put(out, q->dt, i0, x0);
+    if (cnt > 1) tdm__rng_put(out, q->dt, i0 + 1, x1);
+    if (cnt > 2) tdm__rng_put(out, q->dt, i0 + 2, x2);
+    if (cnt > 3) tdm__rng_put(out, q->dt, i0 + 3, x3);
     return;
   }
-  for (unsigned j = 0; j < cnt; j++) {
-    uint64_t i = i0 + j;
-    switch (q->dist) {
-    case TDM__RNG_BITS: ((uint32_t *)out)[i] = w[j]; break;
-    case TDM__RNG_UNIFORM:
-      if (f64)
-        ((double *)out)[i] = tdm__uniform_f64(w[2 * j], w[2 * j + 1], q->p[0], q->p[2], q->p[3]);
-      else
-        ((float *)out)[i] =
-            tdm__uniform_f32(w[j], (float)q->p[0], (float)q->p[2], (float)q->p[3]);
-      break;
-    case TDM__RNG_EXPONENTIAL:
-      tdm__rng_put(out, q->dt, i,
-                   f64 ? tdm__exponential_f64(w[2 * j], w[2 * j + 1], q->p[0])
-                       : tdm__exponential_f32(w[j], q->p[0]));
-      break;
-    case TDM__RNG_BERNOULLI:
-      tdm__rng_put(out, q->dt, i, tdm__bernoulli(w[2 * j], w[2 * j + 1], q->p[0]));
-      break;
-    default: break;
-    }
-  }
+  tdm__rng_value(q, out, i0, w, 0);
+  if (cnt > 1) tdm__rng_value(q, out, i0 + 1, w, 1);
+  if (cnt > 2) tdm__rng_value(q, out, i0 + 2, w, 2);
+  if (cnt > 3) tdm__rng_value(q, out, i0 + 3, w, 3);
 }
 
 #endif

@@ -66,7 +66,8 @@ TDM_HD static inline uint32_t tdm__philox_word(uint64_t seed, uint64_t stream, u
 }
 
 /* Four consecutive words starting at any word k (one block when k is a
- * multiple of 4, else the tail of one block and the head of the next). */
+ * multiple of 4, else the tail of one block and the head of the next;
+ * selects rather than a variable index keep them in GPU registers). */
 TDM_HD static inline void tdm__philox_words4(uint64_t seed, uint64_t stream, uint64_t k,
                                              uint32_t out[4]) {
   unsigned sh = (unsigned)(k & 3);
@@ -77,7 +78,10 @@ TDM_HD static inline void tdm__philox_words4(uint64_t seed, uint64_t stream, uin
   uint32_t a[4], b[4];
   tdm__philox_block(seed, stream, k >> 2, a);
   tdm__philox_block(seed, stream, (k >> 2) + 1, b);
-  for (unsigned i = 0; i < 4; i++) out[i] = i + sh < 4 ? a[i + sh] : b[i + sh - 4];
+  out[0] = sh == 1 ? a[1] : sh == 2 ? a[2] : a[3];
+  out[1] = sh == 1 ? a[2] : sh == 2 ? a[3] : b[0];
+  out[2] = sh == 1 ? a[3] : sh == 2 ? b[0] : b[1];
+  out[3] = sh == 1 ? b[0] : sh == 2 ? b[1] : b[2];
 }
 
 #endif
