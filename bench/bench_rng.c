@@ -82,9 +82,13 @@ int main(int argc, char **argv) {
     fprintf(stderr, "bench_rng: %s\n", tdm_last_error());
     return 1;
   }
-  printf("# bench_rng: n = %zu, %d threads, %d reps, simd level %d (0 none, 1 AVX2, 2 AVX-512 "
-         "Philox), medians\n",
+  printf("# bench_rng: n = %zu, %d threads, %d reps, simd level %d (0 none, 1 AVX2, 2 AVX-512), "
+         "medians\n",
          n, threads, reps, tdm__rng_simd_level());
+  FILE *la = fopen("/proc/loadavg", "r"); /* a shared machine skews every row */
+  char load[64];
+  if (la && fgets(load, sizeof load, la)) printf("# load average at start: %s", load);
+  if (la) fclose(la);
   double ts[MAXREPS];
   row rows[16];
   int nr = 0;
