@@ -12,8 +12,10 @@
  * not on a block boundary), then room for its values (16 bytes a group). */
 #define TDM__RNG_WORDS (4 * TDM__RNG_CHUNK + 4)
 #define TDM__RNG_SCRATCH (TDM__RNG_WORDS + 4 * TDM__RNG_CHUNK)
-/* Fills at least this large bypass the caches (non-temporal stores). */
-#define TDM__RNG_STREAM_BYTES ((uint64_t)32 << 20)
+/* Fills of at least this many bytes (default 32 MiB) bypass the caches
+ * with non-temporal stores; tests lower it to reach that path. */
+uint64_t tdm__rng_stream_bytes(void);
+void tdm__rng_set_stream_bytes(uint64_t bytes);
 
 /* 0: no vector path (use the scalar one); 1: AVX2+FMA; 2: AVX2+FMA with
  * AVX-512 Philox; at most the cap (tests lower it to compare the paths). */

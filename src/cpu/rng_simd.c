@@ -15,6 +15,12 @@
 #define TDM__AVX512 __attribute__((target("avx512f,avx512dq,avx512vl,avx512bw,fma")))
 
 static int tdm__simd_cap = 2;
+static uint64_t tdm__stream_min = (uint64_t)32 << 20;
+
+uint64_t tdm__rng_stream_bytes(void) { return __atomic_load_n(&tdm__stream_min, __ATOMIC_RELAXED); }
+void tdm__rng_set_stream_bytes(uint64_t bytes) {
+  __atomic_store_n(&tdm__stream_min, bytes, __ATOMIC_RELAXED);
+}
 
 void tdm__rng_simd_cap(int cap) { __atomic_store_n(&tdm__simd_cap, cap, __ATOMIC_RELAXED); }
 
@@ -94,16 +100,16 @@ TDM__AVX2 static void tdm__philox16_avx2(uint64_t seed, uint64_t stream, uint64_
   }
 }
 
-/* 32 blocks b0.. into out[128] with AVX-512: each 64-bit lane holds one
- * block's counter word in its low half, so one vpmuludq gives lo (low half)
- * and hi (high half), and the garbage left in high halves is never read.
- * Four independent sets of 8 blocks hide the multiply latency. */
+/* The state of blocks b0 .. b0+31 after the 10 rounds, with AVX-512: each
+ * 64-bit lane holds one block's counter word in its low half, so one
+ * vpmuludq gives lo (low half) and hi (high half), and the garbage left in
+ * high halves is never read. Four independent sets of 8 blocks hide the
+ * multiply latency. */
 #define TDM__NSET 4
-TDM__AVX512 static void tdm__philox32_avx512(uint64_t seed, uint64_t stream, uint64_t b0,
-                                             uint32_t *out) {
+TDM__AVX512 static inline void tdm__philox_x32(uint64_t seed, uint64_t stream, uint64_t b0,
+                                               __m512i x[TDM__NSET][4]) {
   const __m512i M0 = _mm512_set1_epi64(TDM__PHILOX_M0), M1 = _mm512_set1_epi64(TDM__PHILOX_M1);
   const __m512i iota = _mm512_setr_epi64(0, 1, 2, 3, 4, 5, 6, 7);
-  __m512i x[TDM__NSET][4];
   for (int j = 0; j < TDM__NSET; j++) {
     __m512i b = _mm512_add_epi64(_mm512_set1_epi64((long long)(b0 + 8 * (unsigned)j)), iota);
     x[j][0] = b;
@@ -129,6 +135,13 @@ TDM__AVX512 static void tdm__philox32_avx512(uint64_t seed, uint64_t stream, uin
     k0 += TDM__PHILOX_W0;
     k1 += TDM__PHILOX_W1;
   }
+}
+
+/* 32 blocks b0.. into out[128] (block-major, as the stream lays them out). */
+TDM__AVX512 static void tdm__philox32_avx512(uint64_t seed, uint64_t stream, uint64_t b0,
+                                             uint32_t *out) {
+  __m512i x[TDM__NSET][4];
+  tdm__philox_x32(seed, stream, b0, x);
   const __m512i lo4 = _mm512_setr_epi64(0, 1, 8, 9, 2, 3, 10, 11);
   const __m512i hi4 = _mm512_setr_epi64(4, 5, 12, 13, 6, 7, 14, 15);
 #pragma GCC unroll 4
@@ -141,6 +154,47 @@ TDM__AVX512 static void tdm__philox32_avx512(uint64_t seed, uint64_t stream, uin
     _mm512_storeu_si512(out + 32 * j, _mm512_permutex2var_epi64(ev, lo4, od));
     _mm512_storeu_si512(out + 32 * j + 16, _mm512_permutex2var_epi64(ev, hi4, od));
   }
+}
+
+/* tdm__u53 of words (a, b) held in the low halves of 64-bit lanes: exact. */
+TDM__AVX512 static inline __m512d tdm__u53_lanes(__m512i a, __m512i b) {
+  __m512i k = _mm512_or_si512(
+      _mm512_slli_epi64(_mm512_and_si512(_mm512_srli_epi64(a, 5), _mm512_set1_epi64(0x7FFFFFF)), 26),
+      _mm512_and_si512(_mm512_srli_epi64(b, 6), _mm512_set1_epi64(0x3FFFFFF)));
+  return _mm512_mul_pd(_mm512_cvtepu64_pd(k), _mm512_set1_pd(0x1p-53));
+}
+
+/* Uniform f64 straight from the Philox lanes of nb blocks (a multiple of
+ * 32) from b0, no word buffer: value 2i from words 0-1 of block i, value
+ * 2i+1 from words 2-3, each as tdm__uniform_f64 computes it. nt: o is
+ * 64-byte aligned and the values bypass the caches. */
+TDM__AVX512 static void tdm__uniform64_avx512(const tdm__rng_req *q, uint64_t b0, size_t nb,
+                                              double *o, int nt) {
+  const __m512d lo = _mm512_set1_pd(q->p[0]), d = _mm512_set1_pd(q->p[2]);
+  const __m512d top = _mm512_set1_pd(q->p[3]);
+  const __m512i ilo = _mm512_setr_epi64(0, 8, 1, 9, 2, 10, 3, 11);
+  const __m512i ihi = _mm512_setr_epi64(4, 12, 5, 13, 6, 14, 7, 15);
+  for (size_t i = 0; i < nb; i += 32) {
+    __m512i x[TDM__NSET][4];
+    tdm__philox_x32(q->seed, q->stream, b0 + i, x);
+#pragma GCC unroll 4
+    for (int j = 0; j < TDM__NSET; j++) {
+      __m512d v01 = _mm512_fmadd_pd(d, tdm__u53_lanes(x[j][0], x[j][1]), lo);
+      __m512d v23 = _mm512_fmadd_pd(d, tdm__u53_lanes(x[j][2], x[j][3]), lo);
+      v01 = _mm512_min_pd(v01, top); /* = (v > top ? top : v): v is never NaN */
+      v23 = _mm512_min_pd(v23, top);
+      double *dst = o + 2 * (i + 8 * (size_t)j);
+      __m512d e = _mm512_permutex2var_pd(v01, ilo, v23), f = _mm512_permutex2var_pd(v01, ihi, v23);
+      if (nt) {
+        _mm512_stream_pd(dst, e);
+        _mm512_stream_pd(dst + 8, f);
+      } else {
+        _mm512_storeu_pd(dst, e);
+        _mm512_storeu_pd(dst + 8, f);
+      }
+    }
+  }
+  if (nt) _mm_sfence();
 }
 
 /* nb consecutive blocks from b0 into out (4 * nb words). */
@@ -193,18 +247,26 @@ TDM__AVX512 static void tdm__stream_avx512(char *dst, const char *src, size_t by
 
 void tdm__rng_simd_groups(int level, const tdm__rng_req *q, void *out, uint64_t g0, uint64_t g1,
                           uint32_t *scratch) {
-  size_t ng = (size_t)(g1 - g0);
   uint64_t word0 = q->dist == TDM__RNG_INTEGER ? 4 * (tdm__rng_first_block(q) + g0)
                                                : q->offset + 4 * g0;
   unsigned sh = (unsigned)(word0 & 3);
-  tdm__blocks(level, q->seed, q->stream, word0 >> 2, ng + (sh != 0), scratch);
   size_t vpg = q->dist == TDM__RNG_INTEGER ? 1 : 4 / tdm__rng_wpv(q->dist, q->dt);
-  size_t es = tdm_dtype_size(q->dt), bytes = ng * vpg * es;
+  size_t es = tdm_dtype_size(q->dt);
+  /* A fill far larger than the caches bypasses them (non-temporal stores):
+   * half the memory traffic of ordinary stores. */
+  int stream = (uint64_t)q->n * es >= tdm__rng_stream_bytes();
+  if (level >= 2 && q->dist == TDM__RNG_UNIFORM && q->dt == TDM_F64 && sh == 0) {
+    size_t nb = (size_t)(g1 - g0) & ~(size_t)31; /* one block a group */
+    double *o = (double *)out + 2 * g0;
+    tdm__uniform64_avx512(q, word0 >> 2, nb, o, stream && ((uintptr_t)o & 63) == 0);
+    g0 += nb;
+    word0 += 4 * nb;
+    if (g0 == g1) return;
+  }
+  size_t ng = (size_t)(g1 - g0), bytes = ng * vpg * es;
+  tdm__blocks(level, q->seed, q->stream, word0 >> 2, ng + (sh != 0), scratch);
   char *o = (char *)out + g0 * vpg * es;
-  /* A fill far larger than the caches streams its chunks out through an L1
-   * buffer: half the memory traffic of ordinary stores. */
-  int stream = (uint64_t)q->n * es >= TDM__RNG_STREAM_BYTES;
-  char *dst = stream ? (char *)(scratch + TDM__RNG_WORDS) : o;
+  char *dst = stream ? (char *)(scratch + TDM__RNG_WORDS) : o; /* streamed from L1 */
   if (level >= 2)
     tdm__transform_avx512(q, dst, scratch + sh, ng);
   else
@@ -219,6 +281,8 @@ void tdm__rng_simd_groups(int level, const tdm__rng_req *q, void *out, uint64_t 
 
 void tdm__rng_simd_cap(int cap) { (void)cap; }
 int tdm__rng_simd_level(void) { return 0; }
+uint64_t tdm__rng_stream_bytes(void) { return UINT64_MAX; }
+void tdm__rng_set_stream_bytes(uint64_t bytes) { (void)bytes; }
 
 void tdm__rng_simd_groups(int level, const tdm__rng_req *q, void *out, uint64_t g0, uint64_t g1,
                           uint32_t *scratch) {
