@@ -152,43 +152,6 @@ Test(rng, vector_kernels_match_the_scalar_code) {
   tdm_ctx_destroy(ctx);
 }
 
-/* Large fills leave through non-temporal stores (the threshold lowered to
- * reach that path): same bits, into aligned and misaligned wrapped memory. */
-Test(rng, streamed_stores_match_the_scalar_code) {
-  if (tdm__rng_simd_level() == 0) cr_skip_test("this CPU has no AVX2+FMA: only the scalar path runs");
-  tdm_ctx *ctx = rt_ctx(TDM_CPU, 2);
-  const size_t n = 3 * 4096 + 5;
-  double *mem = aligned_alloc(64, (n + 64) / 8 * 64); /* room for n + 8 doubles */
-  cr_assert(mem);
-  for (size_t i = 0; i < RT_NSPECS; i++) {
-    const rt_spec *s = &rt_specs[i];
-    if (s->wpv > 4 || s->k == RT_PERMUTATION) continue;
-    for (uint64_t off = 0; off < 3; off += 2) {
-      tdm__rng_simd_cap(0);
-      void *ref = rt_sample(ctx, s, 3, 4, off, n);
-      tdm__rng_simd_cap(2);
-      tdm__rng_set_stream_bytes(1);
-      for (int mis = 0; mis < 2; mis++) {
-        char *host = (char *)mem + (mis ? 8 : 0); /* 64-byte aligned, then not */
-        tdm_buf *b;
-        cr_assert_eq(tdm_buf_wrap(ctx, s->dt, n, 1, host, &b), TDM_OK);
-        tdm_rng *r;
-        cr_assert_eq(tdm_rng_create(ctx, 3, 4, &r), TDM_OK);
-        cr_assert_eq(tdm_rng_seek(r, off), TDM_OK);
-        cr_assert_eq(rt_draw(r, b, s), TDM_OK, "%s", tdm_last_error());
-        cr_expect_eq(memcmp(ref, host, n * tdm_dtype_size(s->dt)), 0, "%s offset %llu mis %d",
-                     s->name, (unsigned long long)off, mis);
-        tdm_rng_destroy(r);
-        tdm_buf_destroy(b);
-      }
-      tdm__rng_set_stream_bytes((uint64_t)32 << 20);
-      free(ref);
-    }
-  }
-  free(mem);
-  tdm_ctx_destroy(ctx);
-}
-
 /* Values against the documented formulas evaluated with libm on the words
  * of the independent Philox: exact for uniforms and Bernoulli, a few ulp
  * (libm vs the library's own log/sin/cos) for the others. */

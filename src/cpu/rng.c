@@ -18,7 +18,7 @@ typedef struct tdm__rng_job {
 /* Chunks [lo, hi) of TDM__RNG_CHUNK complete groups each. */
 static void tdm__rng_chunks(void *arg, size_t lo, size_t hi) {
   const tdm__rng_job *j = arg;
-  uint32_t scratch[TDM__RNG_SCRATCH] __attribute__((aligned(64)));
+  uint32_t scratch[TDM__RNG_SCRATCH];
   for (size_t c = lo; c < hi; c++) {
     uint64_t g0 = (uint64_t)c * TDM__RNG_CHUNK;
     uint64_t g1 = g0 + TDM__RNG_CHUNK < j->full ? g0 + TDM__RNG_CHUNK : j->full;

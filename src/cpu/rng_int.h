@@ -8,14 +8,9 @@
 
 /* Groups (4 words each, or one integer value) per unit of parallel work. */
 #define TDM__RNG_CHUNK 1024
-/* The scratch a chunk needs: its words (plus a block for an offset that is
- * not on a block boundary), then room for its values (16 bytes a group). */
-#define TDM__RNG_WORDS (4 * TDM__RNG_CHUNK + 4)
-#define TDM__RNG_SCRATCH (TDM__RNG_WORDS + 4 * TDM__RNG_CHUNK)
-/* Fills of at least this many bytes (default 32 MiB) bypass the caches
- * with non-temporal stores; tests lower it to reach that path. */
-uint64_t tdm__rng_stream_bytes(void);
-void tdm__rng_set_stream_bytes(uint64_t bytes);
+/* The scratch a chunk needs: its words, plus a block for an offset that is
+ * not on a block boundary. */
+#define TDM__RNG_SCRATCH (4 * TDM__RNG_CHUNK + 4)
 
 /* 0: no vector path (use the scalar one); 1: AVX2+FMA; 2: AVX2+FMA with
  * AVX-512 Philox; at most the cap (tests lower it to compare the paths). */

@@ -15,12 +15,6 @@
 #define TDM__AVX512 __attribute__((target("avx512f,avx512dq,avx512vl,avx512bw,fma")))
 
 static int tdm__simd_cap = 2;
-static uint64_t tdm__stream_min = (uint64_t)32 << 20;
-
-uint64_t tdm__rng_stream_bytes(void) { return __atomic_load_n(&tdm__stream_min, __ATOMIC_RELAXED); }
-void tdm__rng_set_stream_bytes(uint64_t bytes) {
-  __atomic_store_n(&tdm__stream_min, bytes, __ATOMIC_RELAXED);
-}
 
 void tdm__rng_simd_cap(int cap) { __atomic_store_n(&tdm__simd_cap, cap, __ATOMIC_RELAXED); }
 
@@ -166,10 +160,9 @@ TDM__AVX512 static inline __m512d tdm__u53_lanes(__m512i a, __m512i b) {
 
 /* Uniform f64 straight from the Philox lanes of nb blocks (a multiple of
  * 32) from b0, no word buffer: value 2i from words 0-1 of block i, value
- * 2i+1 from words 2-3, each as tdm__uniform_f64 computes it. nt: o is
- * 64-byte aligned and the values bypass the caches. */
+ * 2i+1 from words 2-3, each as tdm__uniform_f64 computes it. */
 TDM__AVX512 static void tdm__uniform64_avx512(const tdm__rng_req *q, uint64_t b0, size_t nb,
-                                              double *o, int nt) {
+                                              double *o) {
   const __m512d lo = _mm512_set1_pd(q->p[0]), d = _mm512_set1_pd(q->p[2]);
   const __m512d top = _mm512_set1_pd(q->p[3]);
   const __m512i ilo = _mm512_setr_epi64(0, 8, 1, 9, 2, 10, 3, 11);
@@ -184,17 +177,10 @@ TDM__AVX512 static void tdm__uniform64_avx512(const tdm__rng_req *q, uint64_t b0
       v01 = _mm512_min_pd(v01, top); /* = (v > top ? top : v): v is never NaN */
       v23 = _mm512_min_pd(v23, top);
       double *dst = o + 2 * (i + 8 * (size_t)j);
-      __m512d e = _mm512_permutex2var_pd(v01, ilo, v23), f = _mm512_permutex2var_pd(v01, ihi, v23);
-      if (nt) {
-        _mm512_stream_pd(dst, e);
-        _mm512_stream_pd(dst + 8, f);
-      } else {
-        _mm512_storeu_pd(dst, e);
-        _mm512_storeu_pd(dst + 8, f);
-      }
+      _mm512_storeu_pd(dst, _mm512_permutex2var_pd(v01, ilo, v23));
+      _mm512_storeu_pd(dst + 8, _mm512_permutex2var_pd(v01, ihi, v23));
     }
   }
-  if (nt) _mm_sfence();
 }
 
 /* nb consecutive blocks from b0 into out (4 * nb words). */
@@ -219,70 +205,32 @@ static void tdm__blocks(int level, uint64_t seed, uint64_t stream, uint64_t b0, 
 #undef TDM__TGT
 #undef TDM__SFX
 
-/* Copies bytes to dst with non-temporal stores (no read-for-ownership, no
- * cache pollution) where dst is 64-byte aligned; memcpy for the edges. */
-TDM__AVX2 static void tdm__stream_avx2(char *dst, const char *src, size_t bytes) {
-  size_t head = (size_t)(-(uintptr_t)dst & 63);
-  head = head < bytes ? head : bytes;
-  memcpy(dst, src, head);
-  size_t i = head;
-  for (; i + 64 <= bytes; i += 64) {
-    __m256i a = _mm256_loadu_si256((const __m256i *)(src + i));
-    __m256i b = _mm256_loadu_si256((const __m256i *)(src + i + 32));
-    _mm256_stream_si256((__m256i *)(dst + i), a);
-    _mm256_stream_si256((__m256i *)(dst + i + 32), b);
-  }
-  memcpy(dst + i, src + i, bytes - i);
-  _mm_sfence(); /* streamed stores visible before the fill returns */
-}
-TDM__AVX512 static void tdm__stream_avx512(char *dst, const char *src, size_t bytes) {
-  size_t head = (size_t)(-(uintptr_t)dst & 63);
-  head = head < bytes ? head : bytes;
-  memcpy(dst, src, head);
-  size_t i = head;
-  for (; i + 64 <= bytes; i += 64) _mm512_stream_si512((__m512i *)(dst + i), _mm512_loadu_si512(src + i));
-  memcpy(dst + i, src + i, bytes - i);
-  _mm_sfence();
-}
-
 void tdm__rng_simd_groups(int level, const tdm__rng_req *q, void *out, uint64_t g0, uint64_t g1,
                           uint32_t *scratch) {
   uint64_t word0 = q->dist == TDM__RNG_INTEGER ? 4 * (tdm__rng_first_block(q) + g0)
                                                : q->offset + 4 * g0;
   unsigned sh = (unsigned)(word0 & 3);
-  size_t vpg = q->dist == TDM__RNG_INTEGER ? 1 : 4 / tdm__rng_wpv(q->dist, q->dt);
-  size_t es = tdm_dtype_size(q->dt);
-  /* A fill far larger than the caches bypasses them (non-temporal stores):
-   * half the memory traffic of ordinary stores. */
-  int stream = (uint64_t)q->n * es >= tdm__rng_stream_bytes();
   if (level >= 2 && q->dist == TDM__RNG_UNIFORM && q->dt == TDM_F64 && sh == 0) {
     size_t nb = (size_t)(g1 - g0) & ~(size_t)31; /* one block a group */
-    double *o = (double *)out + 2 * g0;
-    tdm__uniform64_avx512(q, word0 >> 2, nb, o, stream && ((uintptr_t)o & 63) == 0);
+    tdm__uniform64_avx512(q, word0 >> 2, nb, (double *)out + 2 * g0);
     g0 += nb;
     word0 += 4 * nb;
     if (g0 == g1) return;
   }
-  size_t ng = (size_t)(g1 - g0), bytes = ng * vpg * es;
+  size_t ng = (size_t)(g1 - g0);
   tdm__blocks(level, q->seed, q->stream, word0 >> 2, ng + (sh != 0), scratch);
-  char *o = (char *)out + g0 * vpg * es;
-  char *dst = stream ? (char *)(scratch + TDM__RNG_WORDS) : o; /* streamed from L1 */
+  size_t vpg = q->dist == TDM__RNG_INTEGER ? 1 : 4 / tdm__rng_wpv(q->dist, q->dt);
+  char *o = (char *)out + g0 * vpg * tdm_dtype_size(q->dt);
   if (level >= 2)
-    tdm__transform_avx512(q, dst, scratch + sh, ng);
+    tdm__transform_avx512(q, o, scratch + sh, ng);
   else
-    tdm__transform_avx2(q, dst, scratch + sh, ng);
-  if (stream && level >= 2)
-    tdm__stream_avx512(o, dst, bytes);
-  else if (stream)
-    tdm__stream_avx2(o, dst, bytes);
+    tdm__transform_avx2(q, o, scratch + sh, ng);
 }
 
 #else /* not x86-64: the scalar path only */
 
 void tdm__rng_simd_cap(int cap) { (void)cap; }
 int tdm__rng_simd_level(void) { return 0; }
-uint64_t tdm__rng_stream_bytes(void) { return UINT64_MAX; }
-void tdm__rng_set_stream_bytes(uint64_t bytes) { (void)bytes; }
 
 void tdm__rng_simd_groups(int level, const tdm__rng_req *q, void *out, uint64_t g0, uint64_t g1,
                           uint32_t *scratch) {
