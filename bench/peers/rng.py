@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """rng.py -- numpy's Generator (PCG64 and Philox) on the draws bench_rng times:
 uniform and standard normal, f64 and f32, into preallocated arrays.
-Usage: rng.py N REPS. Prints one line per row: "numpy-<bitgen> <draw> <dtype> <median seconds>".
+Usage: rng.py N REPS. Prints one line per row:
+"numpy-<bitgen> <draw> <dtype> <median wall seconds> <median CPU seconds>".
 numpy draws on one thread."""
 import sys
 import time
@@ -14,13 +15,15 @@ except ImportError:
 
 
 def median_time(fn, reps):
-    ts = []
+    ts, cs = [], []
     for _ in range(reps):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         fn()
         ts.append(time.perf_counter() - t0)
+        cs.append(time.process_time() - c0)
     ts.sort()
-    return ts[len(ts) // 2]
+    cs.sort()
+    return f"{ts[len(ts) // 2]:.6f} {cs[len(cs) // 2]:.6f}"
 
 
 def main():
@@ -33,9 +36,9 @@ def main():
             out.fill(0)  # touch the pages first, as the C side does
             tag = "f64" if dt == np.float64 else "f32"
             t = median_time(lambda: g.random(out=out, dtype=dt), reps)
-            print(f"numpy-{name} uniform {tag} {t:.6f}", flush=True)
+            print(f"numpy-{name} uniform {tag} {t}", flush=True)
             t = median_time(lambda: g.standard_normal(out=out, dtype=dt), reps)
-            print(f"numpy-{name} normal {tag} {t:.6f}", flush=True)
+            print(f"numpy-{name} normal {tag} {t}", flush=True)
             del out
 
 
