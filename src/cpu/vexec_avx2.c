@@ -1,0 +1,53 @@
+/* vexec_avx2.c -- the AVX2+FMA tier: 4 doubles or 8 floats per SLEEF call.
+ * Built with a target attribute rather than compiler flags, so the library
+ * still loads on CPUs without the ISA; eval.c calls it only where cpuid
+ * says the CPU has it. */
+#include "cpu/vexec.h"
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+#define TGT __attribute__((target("avx2,fma")))
+typedef double tdm__avx2_vd __attribute__((vector_size(4 * 8)));
+typedef long long tdm__avx2_vl __attribute__((vector_size(4 * 8)));
+typedef float tdm__avx2_vf __attribute__((vector_size(8 * 4)));
+typedef int tdm__avx2_vi __attribute__((vector_size(8 * 4)));
+#define CALL1(f, x) ((V)f((NAT)(x)))
+#define CALL2(f, x, y) ((V)f((NAT)(x), (NAT)(y)))
+
+#define R double
+#define V tdm__avx2_vd
+#define VI tdm__avx2_vl
+#define W 4
+#define NAT __m256d
+#define SL1(f, u) Sleef_##f##d4_##u##avx2
+#define SL0(f) Sleef_##f##d4_avx2
+#define KNAME tdm__vexec_avx2_f64
+#include "cpu/vexec_tpl.h"
+#undef R
+#undef V
+#undef VI
+#undef W
+#undef NAT
+#undef SL1
+#undef SL0
+#undef KNAME
+
+#define R float
+#define V tdm__avx2_vf
+#define VI tdm__avx2_vi
+#define W 8
+#define NAT __m256
+#define SL1(f, u) Sleef_##f##f8_##u##avx2
+#define SL0(f) Sleef_##f##f8_avx2
+#define KNAME tdm__vexec_avx2_f32
+#include "cpu/vexec_tpl.h"
+
+static int tdm__avx2_ok(void) {
+  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+}
+const tdm__visa tdm__visa_avx2 = {"avx2", tdm__avx2_ok, tdm__vexec_avx2_f64, tdm__vexec_avx2_f32};
+#else
+static int tdm__avx2_ok(void) { return 0; }
+const tdm__visa tdm__visa_avx2 = {"avx2", tdm__avx2_ok, 0, 0};
+#endif

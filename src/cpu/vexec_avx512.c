@@ -1,0 +1,53 @@
+/* vexec_avx512.c -- the AVX-512 tier: 8 doubles or 16 floats per SLEEF call.
+ * Built with a target attribute rather than compiler flags, so the library
+ * still loads on CPUs without the ISA; eval.c calls it only where cpuid
+ * says the CPU has it. */
+#include "cpu/vexec.h"
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+#define TGT __attribute__((target("avx512f,avx512dq,avx2,fma")))
+typedef double tdm__avx512_vd __attribute__((vector_size(8 * 8)));
+typedef long long tdm__avx512_vl __attribute__((vector_size(8 * 8)));
+typedef float tdm__avx512_vf __attribute__((vector_size(16 * 4)));
+typedef int tdm__avx512_vi __attribute__((vector_size(16 * 4)));
+#define CALL1(f, x) ((V)f((NAT)(x)))
+#define CALL2(f, x, y) ((V)f((NAT)(x), (NAT)(y)))
+
+#define R double
+#define V tdm__avx512_vd
+#define VI tdm__avx512_vl
+#define W 8
+#define NAT __m512d
+#define SL1(f, u) Sleef_##f##d8_##u##avx512f
+#define SL0(f) Sleef_##f##d8_avx512f
+#define KNAME tdm__vexec_avx512_f64
+#include "cpu/vexec_tpl.h"
+#undef R
+#undef V
+#undef VI
+#undef W
+#undef NAT
+#undef SL1
+#undef SL0
+#undef KNAME
+
+#define R float
+#define V tdm__avx512_vf
+#define VI tdm__avx512_vi
+#define W 16
+#define NAT __m512
+#define SL1(f, u) Sleef_##f##f16_##u##avx512f
+#define SL0(f) Sleef_##f##f16_avx512f
+#define KNAME tdm__vexec_avx512_f32
+#include "cpu/vexec_tpl.h"
+
+static int tdm__avx512_ok(void) {
+  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq");
+}
+const tdm__visa tdm__visa_avx512 = {"avx512", tdm__avx512_ok, tdm__vexec_avx512_f64, tdm__vexec_avx512_f32};
+#else
+static int tdm__avx512_ok(void) { return 0; }
+const tdm__visa tdm__visa_avx512 = {"avx512", tdm__avx512_ok, 0, 0};
+#endif

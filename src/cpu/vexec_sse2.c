@@ -1,0 +1,51 @@
+/* vexec_sse2.c -- the SSE2 tier (every x86-64): 2 doubles or 4 floats per SLEEF call.
+ * Built with a target attribute rather than compiler flags, so the library
+ * still loads on CPUs without the ISA; eval.c calls it only where cpuid
+ * says the CPU has it. */
+#include "cpu/vexec.h"
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+#define TGT __attribute__((target("sse2")))
+typedef double tdm__sse2_vd __attribute__((vector_size(2 * 8)));
+typedef long long tdm__sse2_vl __attribute__((vector_size(2 * 8)));
+typedef float tdm__sse2_vf __attribute__((vector_size(4 * 4)));
+typedef int tdm__sse2_vi __attribute__((vector_size(4 * 4)));
+#define CALL1(f, x) ((V)f((NAT)(x)))
+#define CALL2(f, x, y) ((V)f((NAT)(x), (NAT)(y)))
+
+#define R double
+#define V tdm__sse2_vd
+#define VI tdm__sse2_vl
+#define W 2
+#define NAT __m128d
+#define SL1(f, u) Sleef_##f##d2_##u##sse2
+#define SL0(f) Sleef_##f##d2_sse2
+#define KNAME tdm__vexec_sse2_f64
+#include "cpu/vexec_tpl.h"
+#undef R
+#undef V
+#undef VI
+#undef W
+#undef NAT
+#undef SL1
+#undef SL0
+#undef KNAME
+
+#define R float
+#define V tdm__sse2_vf
+#define VI tdm__sse2_vi
+#define W 4
+#define NAT __m128
+#define SL1(f, u) Sleef_##f##f4_##u##sse2
+#define SL0(f) Sleef_##f##f4_sse2
+#define KNAME tdm__vexec_sse2_f32
+#include "cpu/vexec_tpl.h"
+
+static int tdm__sse2_ok(void) { return __builtin_cpu_supports("sse2"); }
+const tdm__visa tdm__visa_sse2 = {"sse2", tdm__sse2_ok, tdm__vexec_sse2_f64, tdm__vexec_sse2_f32};
+#else
+static int tdm__sse2_ok(void) { return 0; }
+const tdm__visa tdm__visa_sse2 = {"sse2", tdm__sse2_ok, 0, 0};
+#endif
