@@ -5,6 +5,7 @@
 #ifndef TDM_VEXEC_H
 #define TDM_VEXEC_H
 
+#include <math.h> /* INFINITY and the libm fallbacks of vexec_tpl.h */
 #include <stddef.h>
 
 #include "expr/expr_int.h"

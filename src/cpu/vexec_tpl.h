@@ -41,12 +41,22 @@ TGT NAT SL0(fmax)(NAT, NAT);
 /* m ? y : z per lane, m a comparison result (all ones / zeros) */
 #define SEL(m, y, z) ((V)(((VI)(m) & (VI)(y)) | (~(VI)(m) & (VI)(z))))
 #define TRUTH(m) SEL(m, ONE, ZERO)
+/* pow with the libm recomputation of UNFIX (finite x and y, infinite r) */
+#define POWFIX(x, y, EXPR)                                                     \
+  __extension__({                                                              \
+    V r_ = EXPR;                                                               \
+    VI bad_ = (VI)(((x) - (x)) == ZERO) & (VI)(((y) - (y)) == ZERO) &          \
+              ((VI)(r_ == PINF) | (VI)(r_ == -PINF));                          \
+    for (int l_ = 0; l_ < W; l_++)                                             \
+      if (bad_[l_]) r_[l_] = (R)pow((double)(x)[l_], (double)(y)[l_]);         \
+    r_;                                                                        \
+  })
 
 static TGT void KNAME(const tdm__ins *in, void *dv, const void *av, const void *bv, const void *cv,
                double kd, size_t n) {
   R *d = dv;
   const R *a = av, *b = bv, *c = cv;
-  const V ZERO = (V){0}, ONE = ZERO + (R)1, K = ZERO + (R)kd;
+  const V ZERO = (V){0}, ONE = ZERO + (R)1, K = ZERO + (R)kd, PINF = ZERO + (R)INFINITY;
   size_t i;
   switch ((tdm__op)in->op) {
 #define UN(OP, EXPR)                                                           \
@@ -54,6 +64,19 @@ static TGT void KNAME(const tdm__ins *in, void *dv, const void *av, const void *
     for (i = 0; i < n; i += W) {                                               \
       V x = LD(a + i);                                                         \
       ST(d + i, EXPR);                                                         \
+    }                                                                          \
+    break;
+/* SLEEF overflows early at the edge of a few functions' range (log1p near
+ * DBL_MAX, sinhf/coshf beyond 88.5, pow near DBL_MAX): a lane whose result
+ * is infinite although its inputs are finite is recomputed with libm. */
+#define UNFIX(OP, EXPR, LIBM)                                                  \
+  case OP:                                                                     \
+    for (i = 0; i < n; i += W) {                                               \
+      V x = LD(a + i), r = EXPR;                                               \
+      VI bad = (VI)((x - x) == ZERO) & ((VI)(r == PINF) | (VI)(r == -PINF));   \
+      for (int l_ = 0; l_ < W; l_++)                                           \
+        if (bad[l_]) r[l_] = (R)LIBM((double)x[l_]);                           \
+      ST(d + i, r);                                                            \
     }                                                                          \
     break;
 #define BIN(OP, EXPR)                                                          \
@@ -79,7 +102,7 @@ static TGT void KNAME(const tdm__ins *in, void *dv, const void *av, const void *
     UN(TDM__OP_NOT, TRUTH(x == ZERO))
     UN(TDM__OP_EXP, CALL1(SL1(exp, u10), x))
     UN(TDM__OP_LOG, CALL1(SL1(log, u10), x))
-    UN(TDM__OP_LOG1P, CALL1(SL1(log1p, u10), x))
+    UNFIX(TDM__OP_LOG1P, CALL1(SL1(log1p, u10), x), log1p)
     UN(TDM__OP_EXPM1, CALL1(SL1(expm1, u10), x))
     UN(TDM__OP_SQRT, CALL1(SL1(sqrt, u05), x))
     UN(TDM__OP_CBRT, CALL1(SL1(cbrt, u10), x))
@@ -89,8 +112,8 @@ static TGT void KNAME(const tdm__ins *in, void *dv, const void *av, const void *
     UN(TDM__OP_ASIN, CALL1(SL1(asin, u10), x))
     UN(TDM__OP_ACOS, CALL1(SL1(acos, u10), x))
     UN(TDM__OP_ATAN, CALL1(SL1(atan, u10), x))
-    UN(TDM__OP_SINH, CALL1(SL1(sinh, u10), x))
-    UN(TDM__OP_COSH, CALL1(SL1(cosh, u10), x))
+    UNFIX(TDM__OP_SINH, CALL1(SL1(sinh, u10), x), sinh)
+    UNFIX(TDM__OP_COSH, CALL1(SL1(cosh, u10), x), cosh)
     UN(TDM__OP_TANH, CALL1(SL1(tanh, u10), x))
     UN(TDM__OP_ABS, CALL1(SL0(fabs), x))
     UN(TDM__OP_FLOOR, CALL1(SL0(floor), x))
@@ -104,7 +127,7 @@ static TGT void KNAME(const tdm__ins *in, void *dv, const void *av, const void *
     BIN(TDM__OP_SUB, x - y)
     BIN(TDM__OP_MUL, x * y)
     BIN(TDM__OP_DIV, x / y)
-    BIN(TDM__OP_POW, CALL2(SL1(pow, u10), x, y))
+    BIN(TDM__OP_POW, POWFIX(x, y, CALL2(SL1(pow, u10), x, y)))
     BIN(TDM__OP_ATAN2, CALL2(SL1(atan2, u10), x, y))
     BIN(TDM__OP_MIN, CALL2(SL0(fmin), x, y))
     BIN(TDM__OP_MAX, CALL2(SL0(fmax), x, y))
@@ -124,6 +147,7 @@ static TGT void KNAME(const tdm__ins *in, void *dv, const void *av, const void *
     break;
   case TDM__OP_LOAD: case TDM__OP_CONST: case TDM__OP_COUNT: break; /* eval.c does these */
 #undef UN
+#undef UNFIX
 #undef BIN
   }
 }
@@ -132,3 +156,4 @@ static TGT void KNAME(const tdm__ins *in, void *dv, const void *av, const void *
 #undef ST
 #undef SEL
 #undef TRUTH
+#undef POWFIX
