@@ -174,7 +174,8 @@ Test(parse, folding_and_cse) {
   char src[4096] = "x";
   for (int lvl = 0; lvl < 6; lvl++) {
     char t[4096];
-    snprintf(t, sizeof t, "(%s)*(%s+%d)", src, src, lvl);
+    int w = snprintf(t, sizeof t, "(%.1000s)*(%.1000s+%d)", src, src, lvl);
+    cr_assert_lt(w, (int)sizeof t);
     strcpy(src, t);
   }
   p = prog(src, "x");
