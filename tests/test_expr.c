@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "core/alloc.h"
+#include "cpu/vexec.h"
 #include "expr/expr_int.h"
 #include "expr_check.h"
 
@@ -356,5 +357,27 @@ Test(expr, allocation_failures) {
   cr_assert(failed > 3 && ok > 0, "%d failed, %d succeeded", failed, ok);
   tdm_buf_destroy(bx), tdm_buf_destroy(out);
   free(x), free(z);
+  tdm_ctx_destroy(ctx);
+}
+
+/* An output of 32 MiB or more leaves through non-temporal stores: check
+ * that path (every tier; a misaligned output start; in place too). */
+Test(expr, streamed_large_output) {
+  tdm_ctx *ctx = xc_ctx(TDM_CPU, 0);
+  size_t n = ((size_t)33 << 20) / 8 + 5;
+  double *x = rnd(n, 21, -1, 1), *raw = malloc(n * 8 + 8), *z = raw + 1; /* z: 8 mod 16 */
+  tdm_buf *bx = xc_buf(ctx, TDM_F64, n, x), *bz = NULL;
+  cr_assert_eq(tdm_buf_wrap(ctx, TDM_F64, n, 1, z, &bz), TDM_OK);
+  for (int isa = 0; isa < 4; isa++) {
+    if (tdm__cpu_eval_isa(isa) != isa) continue;
+    memset(z, 0, n * 8);
+    cr_assert_eq(tdm_eval(ctx, "x*2 + 1", "x", bz, &bx), TDM_OK, "%s", tdm_last_error());
+    for (size_t i = 0; i < n; i++) cr_assert_eq(z[i], x[i] * 2 + 1, "tier %d at %zu", isa, i);
+  }
+  tdm__cpu_eval_isa(-1);
+  cr_assert_eq(tdm_eval(ctx, "x*x", "x", bz, &bz), TDM_OK); /* in place */
+  for (size_t i = 0; i < n; i++) cr_assert_eq(z[i], (x[i] * 2 + 1) * (x[i] * 2 + 1), "at %zu", i);
+  tdm_buf_destroy(bx), tdm_buf_destroy(bz);
+  free(x), free(raw);
   tdm_ctx_destroy(ctx);
 }

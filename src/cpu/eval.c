@@ -12,6 +12,7 @@
 
 #define TDM__EBLOCK_BYTES 8192
 #define TDM__EMIN_PER_THREAD 16384 /* elements below which a thread is not worth waking */
+#define TDM__ESTREAM_BYTES ((size_t)32 << 20) /* outputs this big bypass the caches */
 
 static const tdm__visa *const tdm__visas[TDM__ISA_COUNT] = {
     &tdm__visa_scalar, &tdm__visa_sse2, &tdm__visa_avx2, &tdm__visa_avx512};
@@ -95,6 +96,8 @@ static void tdm__fill(void *dst, tdm_dtype ct, double v, size_t n) {
 typedef struct tdm__ejob {
   const tdm__prog *p;
   const tdm__eval_args *a;
+  const tdm__visa *v;
+  int stream; /* results go out with non-temporal stores */
   tdm__vexec_fn fx;
   tdm_dtype ct;
   size_t es, blk, nblk, grab;
@@ -110,7 +113,7 @@ static void tdm__run_block(const tdm__ejob *j, char *scr, size_t b) {
   size_t plen = (len + TDM__VEXEC_PAD - 1) / TDM__VEXEC_PAD * TDM__VEXEC_PAD;
   int full = len == j->blk;
   char *outp = (char *)a->out + off * tdm_dtype_size(a->out_dt);
-  int direct = full && a->out_dt == j->ct;
+  int direct = full && a->out_dt == j->ct && !j->stream;
   const void *cur[TDM__EXPR_MAX_REGS];
   void *dst = NULL;
   for (int i = 0; i < p->ncode; i++) {
@@ -139,7 +142,9 @@ static void tdm__run_block(const tdm__ejob *j, char *scr, size_t b) {
     }
     cur[in->dst] = dst;
   }
-  if (!direct) tdm__load(outp, a->out_dt, dst, j->ct, len);
+  if (direct) return;
+  if (j->stream && full && a->out_dt == j->ct) j->v->stream(outp, dst, len * j->es);
+  else tdm__load(outp, a->out_dt, dst, j->ct, len);
 }
 
 static void tdm__eval_slots(void *arg, size_t lo, size_t hi) {
@@ -153,6 +158,7 @@ static void tdm__eval_slots(void *arg, size_t lo, size_t hi) {
       for (size_t b = b0; b < b1; b++) tdm__run_block(j, scr, b);
     }
   }
+  if (j->stream) j->v->fence();
 }
 
 tdm_status tdm__cpu_eval(void *st, const tdm__prog *p, const tdm__eval_args *a) {
@@ -171,7 +177,9 @@ tdm_status tdm__cpu_eval(void *st, const tdm__prog *p, const tdm__eval_args *a) 
   j.a = a;
   j.ct = tdm__expr_ctype(a->out_dt, a->nin, a->in_dt);
   const tdm__visa *v = tdm__visas[tdm__cpu_eval_isa_current(NULL)];
+  j.v = v;
   j.fx = j.ct == TDM_F64 ? v->f64 : v->f32;
+  j.stream = a->n * tdm_dtype_size(a->out_dt) >= TDM__ESTREAM_BYTES;
   j.es = tdm_dtype_size(j.ct);
   j.blk = TDM__EBLOCK_BYTES / j.es;
   j.nblk = (a->n + j.blk - 1) / j.blk;

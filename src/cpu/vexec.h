@@ -24,6 +24,11 @@ typedef struct tdm__visa {
   const char *name;
   int (*supported)(void); /* this CPU runs it */
   tdm__vexec_fn f64, f32;
+  /* Copies bytes to dst with non-temporal stores where aligned (a result
+   * too big for the caches goes to memory without being read first);
+   * fence orders them before the thread reports its work done. */
+  void (*stream)(void *dst, const void *src, size_t bytes);
+  void (*fence)(void);
 } tdm__visa;
 
 extern const tdm__visa tdm__visa_scalar, tdm__visa_sse2, tdm__visa_avx2, tdm__visa_avx512;

@@ -6,6 +6,8 @@
 
 #if defined(__x86_64__)
 #include <immintrin.h>
+#include <stdint.h>
+#include <string.h>
 
 #define TGT __attribute__((target("avx2,fma")))
 typedef double tdm__avx2_vd __attribute__((vector_size(4 * 8)));
@@ -46,8 +48,20 @@ typedef int tdm__avx2_vi __attribute__((vector_size(8 * 4)));
 static int tdm__avx2_ok(void) {
   return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
 }
-const tdm__visa tdm__visa_avx2 = {"avx2", tdm__avx2_ok, tdm__vexec_avx2_f64, tdm__vexec_avx2_f32};
+TGT static void tdm__avx2_stream(void *dst, const void *src, size_t bytes) {
+  char *d = dst;
+  const char *s = src;
+  size_t head = (32 - (uintptr_t)d % 32) % 32, i;
+  if (head > bytes) head = bytes;
+  memcpy(d, s, head);
+  for (i = head; i + 32 <= bytes; i += 32)
+    _mm256_stream_si256((__m256i *)(d + i), _mm256_loadu_si256((const __m256i *)(s + i)));
+  memcpy(d + i, s + i, bytes - i);
+}
+static void tdm__avx2_fence(void) { _mm_sfence(); }
+const tdm__visa tdm__visa_avx2 = {"avx2", tdm__avx2_ok, tdm__vexec_avx2_f64, tdm__vexec_avx2_f32,
+                                 tdm__avx2_stream, tdm__avx2_fence};
 #else
 static int tdm__avx2_ok(void) { return 0; }
-const tdm__visa tdm__visa_avx2 = {"avx2", tdm__avx2_ok, 0, 0};
+const tdm__visa tdm__visa_avx2 = {"avx2", tdm__avx2_ok, 0, 0, 0, 0};
 #endif

@@ -6,6 +6,8 @@
 
 #if defined(__x86_64__)
 #include <immintrin.h>
+#include <stdint.h>
+#include <string.h>
 
 #define TGT __attribute__((target("avx512f,avx512dq,avx2,fma")))
 typedef double tdm__avx512_vd __attribute__((vector_size(8 * 8)));
@@ -46,8 +48,20 @@ typedef int tdm__avx512_vi __attribute__((vector_size(16 * 4)));
 static int tdm__avx512_ok(void) {
   return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq");
 }
-const tdm__visa tdm__visa_avx512 = {"avx512", tdm__avx512_ok, tdm__vexec_avx512_f64, tdm__vexec_avx512_f32};
+TGT static void tdm__avx512_stream(void *dst, const void *src, size_t bytes) {
+  char *d = dst;
+  const char *s = src;
+  size_t head = (64 - (uintptr_t)d % 64) % 64, i;
+  if (head > bytes) head = bytes;
+  memcpy(d, s, head);
+  for (i = head; i + 64 <= bytes; i += 64)
+    _mm512_stream_si512((__m512i *)(d + i), _mm512_loadu_si512((const __m512i *)(s + i)));
+  memcpy(d + i, s + i, bytes - i);
+}
+static void tdm__avx512_fence(void) { _mm_sfence(); }
+const tdm__visa tdm__visa_avx512 = {"avx512", tdm__avx512_ok, tdm__vexec_avx512_f64, tdm__vexec_avx512_f32,
+                                 tdm__avx512_stream, tdm__avx512_fence};
 #else
 static int tdm__avx512_ok(void) { return 0; }
-const tdm__visa tdm__visa_avx512 = {"avx512", tdm__avx512_ok, 0, 0};
+const tdm__visa tdm__visa_avx512 = {"avx512", tdm__avx512_ok, 0, 0, 0, 0};
 #endif

@@ -1,6 +1,8 @@
 /* vexec_scalar.c -- the portable tier: one element per call of SLEEF's
  * pure-C functions (Sleef_*d1_*purec). The reference the SIMD tiers are
  * tested against, and what runs on a CPU with none of them. */
+#include <string.h>
+
 #include "cpu/vexec.h"
 
 #define TGT
@@ -40,5 +42,7 @@ typedef int tdm__scalar_vi __attribute__((vector_size(4)));
 #include "cpu/vexec_tpl.h"
 
 static int tdm__scalar_ok(void) { return 1; }
+static void tdm__scalar_stream(void *dst, const void *src, size_t bytes) { memcpy(dst, src, bytes); }
+static void tdm__scalar_fence(void) {}
 const tdm__visa tdm__visa_scalar = {"scalar", tdm__scalar_ok, tdm__vexec_scalar_f64,
-                                    tdm__vexec_scalar_f32};
+                                    tdm__vexec_scalar_f32, tdm__scalar_stream, tdm__scalar_fence};

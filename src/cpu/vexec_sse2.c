@@ -6,6 +6,8 @@
 
 #if defined(__x86_64__)
 #include <immintrin.h>
+#include <stdint.h>
+#include <string.h>
 
 #define TGT __attribute__((target("sse2")))
 typedef double tdm__sse2_vd __attribute__((vector_size(2 * 8)));
@@ -44,8 +46,19 @@ typedef int tdm__sse2_vi __attribute__((vector_size(4 * 4)));
 #include "cpu/vexec_tpl.h"
 
 static int tdm__sse2_ok(void) { return __builtin_cpu_supports("sse2"); }
-const tdm__visa tdm__visa_sse2 = {"sse2", tdm__sse2_ok, tdm__vexec_sse2_f64, tdm__vexec_sse2_f32};
+TGT static void tdm__sse2_stream(void *dst, const void *src, size_t bytes) {
+  char *d = dst;
+  const char *s = src;
+  size_t head = (16 - (uintptr_t)d % 16) % 16, i;
+  if (head > bytes) head = bytes;
+  memcpy(d, s, head);
+  for (i = head; i + 16 <= bytes; i += 16) _mm_stream_si128((__m128i *)(d + i), _mm_loadu_si128((const __m128i *)(s + i)));
+  memcpy(d + i, s + i, bytes - i);
+}
+static void tdm__sse2_fence(void) { _mm_sfence(); }
+const tdm__visa tdm__visa_sse2 = {"sse2", tdm__sse2_ok, tdm__vexec_sse2_f64, tdm__vexec_sse2_f32,
+                                 tdm__sse2_stream, tdm__sse2_fence};
 #else
 static int tdm__sse2_ok(void) { return 0; }
-const tdm__visa tdm__visa_sse2 = {"sse2", tdm__sse2_ok, 0, 0};
+const tdm__visa tdm__visa_sse2 = {"sse2", tdm__sse2_ok, 0, 0, 0, 0};
 #endif
