@@ -3,7 +3,8 @@
 # packages, builds, and runs every test four ways: plain; under
 # AddressSanitizer + UBSan; the CPU path under valgrind memcheck; the task
 # suite under ThreadSanitizer; then a 60 s fuzz of the expression compiler.
-# GPU tests skip with a reason on machines without one. Set TDM_TEST_QUICK=1 to run only the plain pass.
+# GPU tests skip with a reason on machines without one. Set TDM_TEST_QUICK=1
+# to run only the plain pass.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ "$(id -u)" = 0 ]; then bash scripts/deps.sh; fi
