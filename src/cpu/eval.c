@@ -19,12 +19,26 @@ static const tdm__visa *const tdm__visas[TDM__ISA_COUNT] = {
 static int tdm__isa_forced = -1; /* atomic; -1: the best */
 static int tdm__isa_best = -1;   /* atomic; found on first use */
 
+/* The tier is built in and this CPU has its ISA. */
+static int tdm__isa_ok(int isa) {
+  if (!tdm__visas[isa]->f64) return 0;
+#if defined(__x86_64__)
+  switch (isa) {
+  case TDM__ISA_SSE2: return __builtin_cpu_supports("sse2");
+  case TDM__ISA_AVX2: return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  case TDM__ISA_AVX512:
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq");
+  }
+#endif
+  return isa == TDM__ISA_SCALAR;
+}
+
 static int tdm__best(void) {
   int b = __atomic_load_n(&tdm__isa_best, __ATOMIC_RELAXED);
   if (b < 0) {
     b = TDM__ISA_SCALAR;
     for (int i = TDM__ISA_COUNT - 1; i > 0; i--)
-      if (tdm__visas[i]->supported()) {
+      if (tdm__isa_ok(i)) {
         b = i;
         break;
       }
@@ -38,7 +52,7 @@ int tdm__cpu_eval_isa(int isa) {
     __atomic_store_n(&tdm__isa_forced, -1, __ATOMIC_RELAXED);
     return tdm__best();
   }
-  if (isa >= TDM__ISA_COUNT || !tdm__visas[isa]->supported()) return -1;
+  if (isa >= TDM__ISA_COUNT || !tdm__isa_ok(isa)) return -1;
   __atomic_store_n(&tdm__isa_forced, isa, __ATOMIC_RELAXED);
   return isa;
 }

@@ -22,8 +22,7 @@ enum { TDM__ISA_SCALAR, TDM__ISA_SSE2, TDM__ISA_AVX2, TDM__ISA_AVX512, TDM__ISA_
 
 typedef struct tdm__visa {
   const char *name;
-  int (*supported)(void); /* this CPU runs it */
-  tdm__vexec_fn f64, f32;
+  tdm__vexec_fn f64, f32; /* NULL: the tier is not built in */
   /* Copies bytes to dst with non-temporal stores where aligned (a result
    * too big for the caches goes to memory without being read first);
    * fence orders them before the thread reports its work done. */

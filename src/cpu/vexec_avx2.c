@@ -1,15 +1,15 @@
 /* vexec_avx2.c -- the AVX2+FMA tier: 4 doubles or 8 floats per SLEEF call.
- * Built with a target attribute rather than compiler flags, so the library
- * still loads on CPUs without the ISA; eval.c calls it only where cpuid
- * says the CPU has it. */
+ * CMake builds this file alone with the ISA's flags (SLEEF's vector calling
+ * convention needs them); eval.c calls it only where cpuid says the CPU has
+ * the ISA. Built without those flags it is empty and the tier is absent. */
 #include "cpu/vexec.h"
 
-#if defined(__x86_64__)
+#if defined(__x86_64__) && defined(__AVX2__) && defined(__FMA__)
 #include <immintrin.h>
 #include <stdint.h>
 #include <string.h>
 
-#define TGT __attribute__((target("avx2,fma")))
+#define TGT /* the file is built with the ISA flags */
 typedef double tdm__avx2_vd __attribute__((vector_size(4 * 8)));
 typedef long long tdm__avx2_vl __attribute__((vector_size(4 * 8)));
 typedef float tdm__avx2_vf __attribute__((vector_size(8 * 4)));
@@ -45,9 +45,6 @@ typedef int tdm__avx2_vi __attribute__((vector_size(8 * 4)));
 #define KNAME tdm__vexec_avx2_f32
 #include "cpu/vexec_tpl.h"
 
-static int tdm__avx2_ok(void) {
-  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-}
 TGT static void tdm__avx2_stream(void *dst, const void *src, size_t bytes) {
   char *d = dst;
   const char *s = src;
@@ -59,9 +56,8 @@ TGT static void tdm__avx2_stream(void *dst, const void *src, size_t bytes) {
   memcpy(d + i, s + i, bytes - i);
 }
 static void tdm__avx2_fence(void) { _mm_sfence(); }
-const tdm__visa tdm__visa_avx2 = {"avx2", tdm__avx2_ok, tdm__vexec_avx2_f64, tdm__vexec_avx2_f32,
+const tdm__visa tdm__visa_avx2 = {"avx2", tdm__vexec_avx2_f64, tdm__vexec_avx2_f32,
                                  tdm__avx2_stream, tdm__avx2_fence};
 #else
-static int tdm__avx2_ok(void) { return 0; }
-const tdm__visa tdm__visa_avx2 = {"avx2", tdm__avx2_ok, 0, 0, 0, 0};
+const tdm__visa tdm__visa_avx2 = {"avx2", 0, 0, 0, 0};
 #endif

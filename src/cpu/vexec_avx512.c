@@ -1,15 +1,15 @@
 /* vexec_avx512.c -- the AVX-512 tier: 8 doubles or 16 floats per SLEEF call.
- * Built with a target attribute rather than compiler flags, so the library
- * still loads on CPUs without the ISA; eval.c calls it only where cpuid
- * says the CPU has it. */
+ * CMake builds this file alone with the ISA's flags (SLEEF's vector calling
+ * convention needs them); eval.c calls it only where cpuid says the CPU has
+ * the ISA. Built without those flags it is empty and the tier is absent. */
 #include "cpu/vexec.h"
 
-#if defined(__x86_64__)
+#if defined(__x86_64__) && defined(__AVX512F__) && defined(__AVX512DQ__)
 #include <immintrin.h>
 #include <stdint.h>
 #include <string.h>
 
-#define TGT __attribute__((target("avx512f,avx512dq,avx2,fma")))
+#define TGT /* the file is built with the ISA flags */
 typedef double tdm__avx512_vd __attribute__((vector_size(8 * 8)));
 typedef long long tdm__avx512_vl __attribute__((vector_size(8 * 8)));
 typedef float tdm__avx512_vf __attribute__((vector_size(16 * 4)));
@@ -45,9 +45,6 @@ typedef int tdm__avx512_vi __attribute__((vector_size(16 * 4)));
 #define KNAME tdm__vexec_avx512_f32
 #include "cpu/vexec_tpl.h"
 
-static int tdm__avx512_ok(void) {
-  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq");
-}
 TGT static void tdm__avx512_stream(void *dst, const void *src, size_t bytes) {
   char *d = dst;
   const char *s = src;
@@ -59,9 +56,8 @@ TGT static void tdm__avx512_stream(void *dst, const void *src, size_t bytes) {
   memcpy(d + i, s + i, bytes - i);
 }
 static void tdm__avx512_fence(void) { _mm_sfence(); }
-const tdm__visa tdm__visa_avx512 = {"avx512", tdm__avx512_ok, tdm__vexec_avx512_f64, tdm__vexec_avx512_f32,
+const tdm__visa tdm__visa_avx512 = {"avx512", tdm__vexec_avx512_f64, tdm__vexec_avx512_f32,
                                  tdm__avx512_stream, tdm__avx512_fence};
 #else
-static int tdm__avx512_ok(void) { return 0; }
-const tdm__visa tdm__visa_avx512 = {"avx512", tdm__avx512_ok, 0, 0, 0, 0};
+const tdm__visa tdm__visa_avx512 = {"avx512", 0, 0, 0, 0};
 #endif

@@ -41,8 +41,7 @@ typedef int tdm__scalar_vi __attribute__((vector_size(4)));
 #define KNAME tdm__vexec_scalar_f32
 #include "cpu/vexec_tpl.h"
 
-static int tdm__scalar_ok(void) { return 1; }
 static void tdm__scalar_stream(void *dst, const void *src, size_t bytes) { memcpy(dst, src, bytes); }
 static void tdm__scalar_fence(void) {}
-const tdm__visa tdm__visa_scalar = {"scalar", tdm__scalar_ok, tdm__vexec_scalar_f64,
+const tdm__visa tdm__visa_scalar = {"scalar", tdm__vexec_scalar_f64,
                                     tdm__vexec_scalar_f32, tdm__scalar_stream, tdm__scalar_fence};

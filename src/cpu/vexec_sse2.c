@@ -1,15 +1,15 @@
 /* vexec_sse2.c -- the SSE2 tier (every x86-64): 2 doubles or 4 floats per SLEEF call.
- * Built with a target attribute rather than compiler flags, so the library
- * still loads on CPUs without the ISA; eval.c calls it only where cpuid
- * says the CPU has it. */
+ * CMake builds this file alone with the ISA's flags (SLEEF's vector calling
+ * convention needs them); eval.c calls it only where cpuid says the CPU has
+ * the ISA. Built without those flags it is empty and the tier is absent. */
 #include "cpu/vexec.h"
 
-#if defined(__x86_64__)
+#if defined(__x86_64__) && defined(__SSE2__)
 #include <immintrin.h>
 #include <stdint.h>
 #include <string.h>
 
-#define TGT __attribute__((target("sse2")))
+#define TGT /* the file is built with the ISA flags */
 typedef double tdm__sse2_vd __attribute__((vector_size(2 * 8)));
 typedef long long tdm__sse2_vl __attribute__((vector_size(2 * 8)));
 typedef float tdm__sse2_vf __attribute__((vector_size(4 * 4)));
@@ -45,7 +45,6 @@ typedef int tdm__sse2_vi __attribute__((vector_size(4 * 4)));
 #define KNAME tdm__vexec_sse2_f32
 #include "cpu/vexec_tpl.h"
 
-static int tdm__sse2_ok(void) { return __builtin_cpu_supports("sse2"); }
 TGT static void tdm__sse2_stream(void *dst, const void *src, size_t bytes) {
   char *d = dst;
   const char *s = src;
@@ -56,9 +55,8 @@ TGT static void tdm__sse2_stream(void *dst, const void *src, size_t bytes) {
   memcpy(d + i, s + i, bytes - i);
 }
 static void tdm__sse2_fence(void) { _mm_sfence(); }
-const tdm__visa tdm__visa_sse2 = {"sse2", tdm__sse2_ok, tdm__vexec_sse2_f64, tdm__vexec_sse2_f32,
+const tdm__visa tdm__visa_sse2 = {"sse2", tdm__vexec_sse2_f64, tdm__vexec_sse2_f32,
                                  tdm__sse2_stream, tdm__sse2_fence};
 #else
-static int tdm__sse2_ok(void) { return 0; }
-const tdm__visa tdm__visa_sse2 = {"sse2", tdm__sse2_ok, 0, 0, 0, 0};
+const tdm__visa tdm__visa_sse2 = {"sse2", 0, 0, 0, 0};
 #endif
