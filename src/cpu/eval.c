@@ -128,7 +128,7 @@ static void tdm__run_block(const tdm__ejob *j, char *scr, size_t b) {
   int full = len == j->blk;
   char *outp = (char *)a->out + off * tdm_dtype_size(a->out_dt);
   int direct = full && a->out_dt == j->ct && !j->stream;
-  const void *cur[TDM__EXPR_MAX_REGS];
+  const void *cur[TDM__EXPR_MAX_REGS] = {0}; /* unused operands read as NULL */
   void *dst = NULL;
   for (int i = 0; i < p->ncode; i++) {
     const tdm__ins *in = &p->code[i];
