@@ -26,14 +26,6 @@ typedef int tdm__avx2_vi __attribute__((vector_size(8 * 4)));
 #define SL0(f) Sleef_##f##d4_avx2
 #define KNAME tdm__vexec_avx2_f64
 #include "cpu/vexec_tpl.h"
-#undef R
-#undef V
-#undef VI
-#undef W
-#undef NAT
-#undef SL1
-#undef SL0
-#undef KNAME
 
 #define R float
 #define V tdm__avx2_vf

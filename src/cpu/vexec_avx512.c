@@ -26,14 +26,6 @@ typedef int tdm__avx512_vi __attribute__((vector_size(16 * 4)));
 #define SL0(f) Sleef_##f##d8_avx512f
 #define KNAME tdm__vexec_avx512_f64
 #include "cpu/vexec_tpl.h"
-#undef R
-#undef V
-#undef VI
-#undef W
-#undef NAT
-#undef SL1
-#undef SL0
-#undef KNAME
 
 #define R float
 #define V tdm__avx512_vf

@@ -22,14 +22,6 @@ typedef int tdm__scalar_vi __attribute__((vector_size(4)));
 #define SL0(f) Sleef_##f##d1_purec
 #define KNAME tdm__vexec_scalar_f64
 #include "cpu/vexec_tpl.h"
-#undef R
-#undef V
-#undef VI
-#undef W
-#undef NAT
-#undef SL1
-#undef SL0
-#undef KNAME
 
 #define R float
 #define V tdm__scalar_vf

@@ -26,14 +26,6 @@ typedef int tdm__sse2_vi __attribute__((vector_size(4 * 4)));
 #define SL0(f) Sleef_##f##d2_sse2
 #define KNAME tdm__vexec_sse2_f64
 #include "cpu/vexec_tpl.h"
-#undef R
-#undef V
-#undef VI
-#undef W
-#undef NAT
-#undef SL1
-#undef SL0
-#undef KNAME
 
 #define R float
 #define V tdm__sse2_vf

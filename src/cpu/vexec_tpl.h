@@ -4,7 +4,8 @@
  * SL1(f,u)/SL0(f) naming SLEEF's functions for that tier, CALL1/CALL2,
  * TGT (target attribute) and KNAME. Arithmetic is IEEE (+ - * / exact);
  * functions are SLEEF's 1-ulp (u10) variants; see docs/expressions.md.
- * No include guard: included once per (tier, precision). */
+ * No include guard: included once per (tier, precision); it undefines
+ * its parameters at the end. */
 
 /* SLEEF's entry points for this tier (sleef.h hides them unless the whole
  * file is compiled for the ISA; here only these functions are). */
@@ -157,3 +158,13 @@ static TGT void KNAME(const tdm__ins *in, void *dv, const void *av, const void *
 #undef SEL
 #undef TRUTH
 #undef POWFIX
+/* The including file's parameters end here too, so the next instance can
+ * define its own. */
+#undef R
+#undef V
+#undef VI
+#undef W
+#undef NAT
+#undef SL1
+#undef SL0
+#undef KNAME
