@@ -2,8 +2,9 @@
 # test.sh -- the project's test command (README, CI): installs the Debian
 # packages, builds, and runs every test four ways: plain; under
 # AddressSanitizer + UBSan; the CPU path under valgrind memcheck; the task
-# suite under ThreadSanitizer. GPU tests skip with a reason on machines
-# without one. Set TDM_TEST_QUICK=1 to run only the plain pass.
+# suite under ThreadSanitizer; then a 60 s fuzz of the expression compiler.
+# GPU tests skip with a reason on machines without one. Set TDM_TEST_QUICK=1
+# to run only the plain pass.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ "$(id -u)" = 0 ]; then bash scripts/deps.sh; fi
@@ -38,4 +39,11 @@ cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=Debug -DTDM_SANITIZE=thread \
 cmake --build build-tsan -j"$J"
 TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
   ctest --test-dir build-tsan --output-on-failure -L task -j"$J"
+step "expression-compiler fuzzer smoke (60 s, clang libFuzzer + ASan/UBSan)"
+if echo 'int LLVMFuzzerTestOneInput(const char *d, long n) { return 0; }' |
+   clang -x c -fsanitize=fuzzer -o /dev/null - 2>/dev/null; then
+  bash scripts/fuzz.sh 60
+else
+  echo "skipped: clang with libFuzzer not found"
+fi
 echo "all test passes done"

@@ -135,6 +135,27 @@ TDM_API tdm_status tdm_rng_bits(tdm_rng *r, tdm_buf *out); /* U32 raw Philox4x32
 TDM_API tdm_status tdm_rng_uniform(tdm_rng *r, tdm_buf *out, double lo, double hi);
 TDM_API tdm_status tdm_rng_normal(tdm_rng *r, tdm_buf *out, double mean, double sd);
 TDM_API tdm_status tdm_rng_gamma(tdm_rng *r, tdm_buf *out, double shape, double scale);
+/* More draws; docs/random.md gives each one's algorithm and how many stream
+ * words a value consumes. Real-valued draws fill F32 or F64; counts
+ * (poisson, binomial, bernoulli) fill I32, I64, F32 or F64 (bernoulli also
+ * U32). Bad parameters (rate <= 0, p outside [0, 1], lo >= hi, ...) and
+ * dtypes are TDM_ERR_INVALID. */
+TDM_API tdm_status tdm_rng_exponential(tdm_rng *r, tdm_buf *out, double rate);
+TDM_API tdm_status tdm_rng_lognormal(tdm_rng *r, tdm_buf *out, double meanlog, double sdlog);
+TDM_API tdm_status tdm_rng_beta(tdm_rng *r, tdm_buf *out, double a, double b);
+TDM_API tdm_status tdm_rng_chisq(tdm_rng *r, tdm_buf *out, double df);
+TDM_API tdm_status tdm_rng_poisson(tdm_rng *r, tdm_buf *out, double lambda);
+TDM_API tdm_status tdm_rng_binomial(tdm_rng *r, tdm_buf *out, int64_t n, double p);
+TDM_API tdm_status tdm_rng_bernoulli(tdm_rng *r, tdm_buf *out, double p);
+/* Integers uniform on [lo, hi) into I32, I64 or U32 (the range must fit). */
+TDM_API tdm_status tdm_rng_integers(tdm_rng *r, tdm_buf *out, int64_t lo, int64_t hi);
+/* A uniformly random permutation of 0 .. len-1, len = elements of out (I32 or I64). */
+TDM_API tdm_status tdm_rng_permutation(tdm_rng *r, tdm_buf *out);
+/* Indices drawn with replacement from [0, n) (I32 or I64): bootstrap resamples. */
+TDM_API tdm_status tdm_rng_bootstrap(tdm_rng *r, tdm_buf *out, size_t n);
+/* The stream position in 32-bit words; seek moves it (to replay or skip draws). */
+TDM_API uint64_t tdm_rng_offset(const tdm_rng *r);
+TDM_API tdm_status tdm_rng_seek(tdm_rng *r, uint64_t offset);
 
 /* ---- tasks ----------------------------------------------------------------- */
 typedef enum tdm_lane { TDM_LANE_ANY, TDM_LANE_CPU, TDM_LANE_GPU } tdm_lane;

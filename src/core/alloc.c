@@ -35,13 +35,6 @@ void *tdm__malloc(size_t bytes) {
   return p;
 }
 
-void *tdm__calloc(size_t count, size_t size) {
-  size_t bytes;
-  if (tdm__mul_ovf(count, size, &bytes)) return NULL;
-  void *p = tdm__malloc(bytes);
-  if (p) memset(p, 0, bytes);
-  return p;
-}
 
 void tdm__free(void *p) {
   if (!p) return;

@@ -5,10 +5,12 @@
 #define TDM_ALLOC_H
 
 #include <stddef.h>
+#include <string.h>
 
-/* 64-byte aligned; NULL on failure (real or injected). Free with tdm__free. */
+/* 64-byte aligned; NULL on failure (real or injected). Free with tdm__free.
+ * libtandem defines them; the CUDA module and libtandem_dist forward them
+ * to libtandem through the host api (src/module.h). */
 void *tdm__malloc(size_t bytes);
-void *tdm__calloc(size_t count, size_t size);
 void tdm__free(void *p);
 
 /* Test hook: the nth allocation from now fails (1 = the next); 0 turns it
@@ -25,6 +27,15 @@ long tdm__alloc_live(void);
 /* a*b into *out; 1 on overflow. */
 static inline int tdm__mul_ovf(size_t a, size_t b, size_t *out) {
   return __builtin_mul_overflow(a, b, out);
+}
+
+/* Zeroed count*size bytes through tdm__malloc; NULL on overflow too. */
+static inline void *tdm__calloc(size_t count, size_t size) {
+  size_t bytes;
+  if (tdm__mul_ovf(count, size, &bytes)) return NULL;
+  void *p = tdm__malloc(bytes);
+  if (p) memset(p, 0, bytes);
+  return p;
 }
 
 #endif

@@ -30,13 +30,6 @@ int tdm__alloc_inject(void) { return tdm__cuda_host ? tdm__cuda_host->alloc_inje
 
 void *tdm__malloc(size_t bytes) { return tdm__cuda_host ? tdm__cuda_host->malloc(bytes) : NULL; }
 
-void *tdm__calloc(size_t count, size_t size) {
-  size_t bytes;
-  if (tdm__mul_ovf(count, size, &bytes)) return NULL;
-  void *p = tdm__malloc(bytes);
-  if (p) memset(p, 0, bytes);
-  return p;
-}
 
 void tdm__free(void *p) {
   if (p && tdm__cuda_host) tdm__cuda_host->free(p);

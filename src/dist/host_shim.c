@@ -23,10 +23,3 @@ void *tdm__malloc(size_t bytes) { return tdm__host_api_get()->malloc(bytes); }
 
 void tdm__free(void *p) { tdm__host_api_get()->free(p); }
 
-void *tdm__calloc(size_t count, size_t size) {
-  size_t bytes;
-  if (tdm__mul_ovf(count, size, &bytes)) return NULL;
-  void *p = tdm__malloc(bytes);
-  if (p) memset(p, 0, bytes);
-  return p;
-}

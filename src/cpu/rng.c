@@ -1,0 +1,62 @@
+/* rng.c -- the CPU random-number fill: values are cut into fixed chunks at
+ * fixed stream positions and spread over the worker pool, so the result is
+ * the same for any thread count. Elementwise and integer kinds go through the
+ * vector kernels (rng_simd.c) when the CPU has AVX2+FMA; rejection samplers
+ * and CPUs without it use the scalar group code of src/rng/group.h. */
+#include "core/error.h"
+#include "cpu/cpu_int.h"
+#include "cpu/rng_int.h"
+#include "rng/group.h"
+
+typedef struct tdm__rng_job {
+  const tdm__rng_req *q;
+  void *out;
+  uint64_t full;  /* complete groups (vector path) */
+  int level;      /* tdm__rng_simd_level() */
+} tdm__rng_job;
+
+/* Chunks [lo, hi) of TDM__RNG_CHUNK complete groups each. */
+static void tdm__rng_chunks(void *arg, size_t lo, size_t hi) {
+  const tdm__rng_job *j = arg;
+  uint32_t scratch[TDM__RNG_SCRATCH];
+  for (size_t c = lo; c < hi; c++) {
+    uint64_t g0 = (uint64_t)c * TDM__RNG_CHUNK;
+    uint64_t g1 = g0 + TDM__RNG_CHUNK < j->full ? g0 + TDM__RNG_CHUNK : j->full;
+    if (j->level > 0)
+      tdm__rng_simd_groups(j->level, j->q, j->out, g0, g1, scratch);
+    else
+      for (uint64_t g = g0; g < g1; g++) tdm__rng_group(j->q, j->out, g);
+  }
+}
+
+/* Groups [lo, hi), one scalar group at a time (rejection samplers). */
+static void tdm__rng_groups(void *arg, size_t lo, size_t hi) {
+  const tdm__rng_job *j = arg;
+  for (size_t g = lo; g < hi; g++) tdm__rng_group(j->q, j->out, g);
+}
+
+tdm_status tdm__cpu_rng_fill(void *st, const tdm__rng_req *req, void *out) {
+  const tdm__cpu *c = st;
+  TDM__CHECK((int)req->dist < 0 || req->dist >= TDM__RNG_DIST_COUNT, TDM_ERR_INTERNAL,
+             "rng_fill: dist %d is not a distribution", (int)req->dist);
+  TDM__CHECK(tdm_dtype_size(req->dt) == 0, TDM_ERR_INTERNAL, "rng_fill: dtype %d is not a dtype",
+             (int)req->dt);
+  if (req->n == 0) return TDM_OK;
+  uint64_t ng = tdm__rng_ngroups(req);
+  TDM__CHECK(ng > (uint64_t)SIZE_MAX / TDM__RNG_CHUNK, TDM_ERR_INVALID,
+             "rng_fill: %llu values is too many", (unsigned long long)req->n);
+  tdm__rng_job j = {req, out, 0, tdm__rng_simd_level()};
+  unsigned bpv = tdm__rng_slice_blocks(req->dist);
+  if (bpv > 1) { /* rejection samplers: cost varies, so small units */
+    tdm__par_for(c->threads, (size_t)ng, 16, tdm__rng_groups, &j);
+    return TDM_OK;
+  }
+  /* Complete groups go in chunks; the last group of an odd normal count or
+   * of a count that is not a multiple of the group size goes scalar. */
+  uint64_t vpg = bpv ? 1 : 4 / tdm__rng_wpv(req->dist, req->dt);
+  j.full = req->n / vpg;
+  size_t nchunks = (size_t)((j.full + TDM__RNG_CHUNK - 1) / TDM__RNG_CHUNK);
+  tdm__par_for(c->threads, nchunks, 1, tdm__rng_chunks, &j);
+  for (uint64_t g = j.full; g < ng; g++) tdm__rng_group(req, out, g);
+  return TDM_OK;
+}
