@@ -126,7 +126,7 @@ static tdm_status al_check_elementwise(const bench_run *r, bench_row *row) {
 void bench_alloc(bench_run *r) {
   size_t slow = r->size == BENCH_SMALL ? 2000000 : 50000000;
   size_t fast = r->size == BENCH_SMALL ? 100000 : 1000000;
-  int W = r->threads, reps = bench_reps(r, r->size == BENCH_SMALL ? 3 : 2);
+  int W = r->threads, reps = bench_reps(r, 3);
   char size[64], c1[32], c2[32];
   snprintf(size, sizeof size, "4x%s+12x%s %dw", bench_count((double)slow, c1, sizeof c1),
            bench_count((double)fast, c2, sizeof c2), W);

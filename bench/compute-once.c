@@ -66,8 +66,8 @@ void bench_compute_once(bench_run *r) {
     st.passes = v == 0 ? 1 : 4;
     s = bench_time(r, &rows[v], reps, 1, co_once, &st);
     if (s != TDM_OK) break;
-    bench_rate(&rows[v], nd * 8.0 / 1e9, "GB/s", r->device ? r->ceil->dev_gbs : r->ceil->copy_gbs,
-               r->device ? "device memory" : "memory copy");
+    bench_rate(&rows[v], nd * 8.0 / 1e9, "GB/s", r->device ? r->ceil->dev_gbs : r->ceil->read_gbs,
+               r->device ? "device memory" : "memory read");
     for (int k = 0; k < 4; k++) {
       got[v][k] = st.out[k];
       double scale = k == 3 ? ref[3] : sqrt(ref[3]) + fabs(ref[k]);

@@ -85,7 +85,7 @@ static tdm_status cc_cpu_reference(const bench_run *r, double *hx, size_t n, dou
 
 void bench_crossprod_chol(bench_run *r) {
   size_t n = r->size == BENCH_SMALL ? 400 : r->size == BENCH_FULL ? 6000 : 3000;
-  int reps = bench_reps(r, r->size == BENCH_FULL ? 2 : 3);
+  int reps = bench_reps(r, r->size == BENCH_FULL ? 2 : r->size == BENCH_SMALL ? 3 : 5);
   char size[64], many[40];
   snprintf(size, sizeof size, "n=%zu", n);
   snprintf(many, sizeof many, "%d threads", r->threads);

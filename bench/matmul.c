@@ -117,7 +117,7 @@ static tdm_status mm_run(bench_run *r, bench_row *row, tdm_dtype dt, size_t n, i
 
 void bench_matmul(bench_run *r) {
   size_t n = r->size == BENCH_SMALL ? 500 : r->size == BENCH_FULL ? 10000 : 4000;
-  int reps = bench_reps(r, r->size == BENCH_FULL ? 2 : 3);
+  int reps = bench_reps(r, r->size == BENCH_FULL ? 2 : r->size == BENCH_SMALL ? 3 : 5);
   char size[64];
   snprintf(size, sizeof size, "n=%zu", n);
   const tdm_dtype dts[2] = {TDM_F64, TDM_F32};

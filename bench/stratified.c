@@ -163,8 +163,8 @@ void bench_stratified(bench_run *r) {
     if (s == TDM_OK && v == 0) s = tdm_buf_read(st.out, d.mean);
     if (s != TDM_OK) break;
     bench_rate(&rows[v], (double)d.n * (v == 0 ? 12.0 : 24.0) / 1e9, "GB/s",
-               r->device ? r->ceil->dev_gbs : r->ceil->copy_gbs,
-               r->device ? "device memory" : "memory copy");
+               r->device ? r->ceil->dev_gbs : r->ceil->read_gbs,
+               r->device ? "device memory" : "memory read");
     st_check(&rows[v], &d, v);
   }
   if (s == TDM_OK)

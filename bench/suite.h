@@ -16,6 +16,7 @@ typedef enum bench_size { BENCH_SMALL, BENCH_DEFAULT, BENCH_FULL } bench_size;
  * 0 = not measured (no device, or not asked for). */
 typedef struct bench_ceil {
   double copy_gbs;            /* host memory copy, bytes read + written per second / 1e9 */
+  double read_gbs;            /* host memory read-only stream, bytes read per second / 1e9 */
   double dgemm1, dgemmN;      /* F64 GEMM GFLOP/s on one core and on all --threads */
   double sgemmN;              /* F32 GEMM GFLOP/s on all --threads */
   double dev_gbs;             /* device memory read bandwidth (a resident reduction) */

@@ -85,7 +85,7 @@ static tdm_status tt_once(void *p, int xfer, double *secs) {
 
 void bench_three_tasks(bench_run *r) {
   double n = r->size == BENCH_SMALL ? 1e6 : r->size == BENCH_FULL ? 2.5e8 : 2.5e7;
-  int reps = bench_reps(r, r->size == BENCH_SMALL ? 3 : 2);
+  int reps = bench_reps(r, 3);
   char size[64], cnt[32];
   snprintf(size, sizeof size, "n=%s per task", bench_count(n, cnt, sizeof cnt));
   bench_row rows[3];

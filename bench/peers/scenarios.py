@@ -55,7 +55,7 @@ def crossprod_chol():
         C = X.T @ X
         return np.linalg.cholesky(C)
 
-    t = timed("crossprod-chol", variant, reps(2 if SIZE == "full" else 3), once)
+    t = timed("crossprod-chol", variant, reps({"small": 3, "default": 5, "full": 2}[SIZE]), once)
     L = t[3]
     r = row("crossprod-chol", variant, size, "f64", threads=1 if variant == "1 thread" else W)
     finish(r, t, (n * n * (n + 1) + n ** 3 / 3) / 1e9, "GFLOP/s")
@@ -77,7 +77,7 @@ def matmul():
         rng = np.random.default_rng(2024)
         A = rng.standard_normal((n, n), dtype=dt)
         B = rng.standard_normal((n, n), dtype=dt)
-        t = timed("matmul", name, reps(2 if SIZE == "full" else 3), lambda: A @ B)
+        t = timed("matmul", name, reps({"small": 3, "default": 5, "full": 2}[SIZE]), lambda: A @ B)
         r = finish(row("matmul", "", "n=%d" % n, name), t, 2.0 * n ** 3 / 1e9, "GFLOP/s")
         C = t[3]
         v = np.where(np.random.default_rng(11).random(n) < 0.5, -1.0, 1.0)
@@ -136,7 +136,7 @@ def three_tasks():
             else:
                 def once():
                     return [f.result() for f in [ex.submit(task, k) for k in range(3)]]
-            t = timed("three-tasks", variant, reps(2 if SIZE != "small" else 3), once)
+            t = timed("three-tasks", variant, reps(3), once)
             r = finish(row("three-tasks", variant, size, "f64"), t, 3.0 * n * 16 / 1e9, "GB/s")
             for k, (mu, sd) in enumerate(((0.0, 1.0), (1.0, 1.0), (0.5, math.sqrt(1 / 12)))):
                 if abs(t[3][k] - mu) > 6 * sd / math.sqrt(n):
@@ -243,7 +243,7 @@ def alloc():
             else:
                 def once():
                     return list(ex.map(task, range(16)))
-            t = timed("alloc", variant, reps(3 if SIZE == "small" else 2), once)
+            t = timed("alloc", variant, reps(3), once)
             means[variant] = t[3]
             rows.append(finish(row("alloc", variant, size, "f64", note=how), t,
                                sum(ns) * 32.0 / 1e9, "GB/s"))

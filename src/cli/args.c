@@ -26,7 +26,7 @@ void cli_usage(FILE *f) {
           "             or sim (the test device); default: cuda if a GPU is usable, else cpu\n"
           "  --size     small (seconds), default (minutes on a laptop), full (the seed's sizes)\n"
           "  --threads  CPU threads and task workers (default: all cores or TDM_NUM_THREADS)\n"
-          "  --reps     timed repetitions per row (default: per scenario, 2 to 5)\n"
+          "  --reps     timed repetitions per row (default: per scenario, 3 to 5)\n"
           "  --json     write the rows as a JSON array of records to FILE\n"
           "  --plot     draw GPU vs CPU vs numpy per scenario as an SVG bar chart\n"
           "  --peers    also run the numpy peers (bench/peers/scenarios.py) and show ratios\n"

@@ -1,11 +1,12 @@
 /* ceiling.c -- what this machine allows, measured once before the
- * scenarios: host memory copy bandwidth (threads each copying a slice),
+ * scenarios: host memory copy and read bandwidth (threads each on a slice),
  * F64 GEMM on one core and on all threads, F32 GEMM on all threads; and
  * on a device its read bandwidth, GEMM rates and h2d/d2h copy rates. The
  * GEMMs go through the public API (tdm_gemm), so they are tandem's peak. */
 #define _GNU_SOURCE
 #include <math.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +58,66 @@ static double cli_copy_gbs(size_t bytes, int threads) {
   free(a);
   free(b);
   return 2.0 * (double)bytes / best / 1e9;
+}
+
+typedef struct cli_read {
+  const uint64_t *p;
+  size_t n;
+  uint64_t x;
+} cli_read;
+
+typedef uint64_t cli_v4 __attribute__((vector_size(32))); /* GCC/Clang vector extension */
+
+static void *cli_read_main(void *arg) {
+  cli_read *c = arg;
+  cli_v4 a = {0}, b = {0}, v;
+  size_t i = 0;
+  for (; i + 8 <= c->n; i += 8) { /* two independent 4-word accumulators */
+    memcpy(&v, c->p + i, sizeof v);
+    a ^= v;
+    memcpy(&v, c->p + i + 4, sizeof v);
+    b ^= v;
+  }
+  a ^= b;
+  uint64_t x = a[0] ^ a[1] ^ a[2] ^ a[3];
+  for (; i < c->n; i++) x ^= c->p[i];
+  c->x = x;
+  return NULL;
+}
+
+/* Best of 5 parallel read-only passes over `bytes` (XOR of 64-bit words). */
+static double cli_read_gbs(size_t bytes, int threads) {
+  size_t n = bytes / sizeof(uint64_t);
+  uint64_t *a = malloc(n * sizeof *a);
+  if (!a || threads < 1) {
+    free(a);
+    return 0;
+  }
+  if (threads > 64) threads = 64;
+  for (size_t i = 0; i < n; i++) a[i] = i;
+  pthread_t th[64];
+  cli_read job[64];
+  double best = INFINITY;
+  volatile uint64_t sink = 0;
+  for (int rep = 0; rep < 5; rep++) {
+    int started[64] = {0};
+    double t = bench_now();
+    for (int i = 0; i < threads; i++) {
+      size_t lo = n / (size_t)threads * (size_t)i, hi = i == threads - 1 ? n : n / (size_t)threads * (size_t)(i + 1);
+      job[i] = (cli_read){a + lo, hi - lo, 0};
+      if (i > 0) started[i] = pthread_create(&th[i], NULL, cli_read_main, &job[i]) == 0;
+      if (i > 0 && !started[i]) cli_read_main(&job[i]);
+    }
+    cli_read_main(&job[0]);
+    for (int i = 1; i < threads; i++)
+      if (started[i]) pthread_join(th[i], NULL);
+    t = bench_now() - t;
+    for (int i = 0; i < threads; i++) sink ^= job[i].x;
+    if (t < best) best = t;
+  }
+  (void)sink;
+  free(a);
+  return (double)(n * sizeof(uint64_t)) / best / 1e9;
 }
 
 /* Best of 3 tdm_gemm calls, n x n, on ctx; GFLOP/s. Also the device's d2h
@@ -146,9 +207,10 @@ static void cli_dev_bw(tdm_ctx *ctx, size_t n, bench_ceil *c) {
 void cli_ceilings(bench_size size, int threads, tdm_backend dev, double t0, bench_ceil *c) {
   memset(c, 0, sizeof *c);
   int small = size == BENCH_SMALL;
-  fprintf(stderr, "[%7.1f s] ceilings: memory copy, GEMM on 1 and %d threads\n", bench_now() - t0,
+  fprintf(stderr, "[%7.1f s] ceilings: memory copy and read, GEMM on 1 and %d threads\n", bench_now() - t0,
           threads);
   c->copy_gbs = cli_copy_gbs(small ? (size_t)32 << 20 : (size_t)256 << 20, threads);
+  c->read_gbs = cli_read_gbs(small ? (size_t)32 << 20 : (size_t)256 << 20, threads);
   c->dgemm1 = cli_cpu_gemm(1, TDM_F64, small ? 384 : 1000);
   c->dgemmN = cli_cpu_gemm(threads, TDM_F64, small ? 512 : 2000);
   c->sgemmN = cli_cpu_gemm(threads, TDM_F32, small ? 512 : 2000);

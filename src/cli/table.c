@@ -17,9 +17,9 @@ const char *cli_fmt_time(double s, char *buf, size_t len) {
 }
 
 static void cli_ceiling_line(FILE *f, const bench_ceil *c) {
-  fprintf(f, "ceilings: memory copy %.1f GB/s | dgemm 1 core %.1f GFLOP/s | dgemm all %.1f GFLOP/s"
-             " | sgemm all %.1f GFLOP/s\n",
-          c->copy_gbs, c->dgemm1, c->dgemmN, c->sgemmN);
+  fprintf(f, "ceilings: memory copy %.1f GB/s | read %.1f GB/s | dgemm 1 core %.1f GFLOP/s | dgemm all"
+             " %.1f GFLOP/s | sgemm all %.1f GFLOP/s\n",
+          c->copy_gbs, c->read_gbs, c->dgemm1, c->dgemmN, c->sgemmN);
   if (c->dev_gbs > 0 || c->dev_dgemm > 0)
     fprintf(f, "  device: memory read %.1f GB/s | dgemm %.1f GFLOP/s | sgemm %.1f GFLOP/s | h2d %.1f"
                " GB/s | d2h %.1f GB/s\n",
