@@ -94,7 +94,8 @@ int cli_bench(cli_opts *o) {
   }
   fprintf(stderr, "[%7.1f s] done\n", bench_now() - t0);
 
-  printf("tandem bench %s: size %s, %d threads\n", tdm_version(), cli_size_name(o->size), threads);
+  printf("tandem bench %s: size %s, %d thread%s\n", tdm_version(), cli_size_name(o->size), threads,
+         threads == 1 ? "" : "s");
   cli_table(stdout, &rows, &ceil);
   int rc = sink.oom ? 1 : 0;
   for (size_t i = 0; i < rows.n; i++)
