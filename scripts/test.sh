@@ -16,6 +16,8 @@ cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j"$J"
 step "tests"
 ctest --test-dir build --output-on-failure -j"$J"
+step "install, then build and run examples/simulation-study against the install"
+bash scripts/check-install.sh build
 [ "${TDM_TEST_QUICK:-0}" = 1 ] && exit 0
 
 step "tests under AddressSanitizer + UndefinedBehaviorSanitizer"

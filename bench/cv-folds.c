@@ -1,0 +1,86 @@
+/* cv-folds.c -- a parallel map over 10 cross-validation folds: per fold a
+ * ridge fit on the other 9 and the MSE on the held-out one (bench/ridge.c).
+ * Variants: a plain loop over folds with threaded BLAS inside, and
+ * tdm_map over folds (one fold per task, BLAS single-threaded in each).
+ * Checked: every fold's MSE against the plain-loop reference, in order. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "ridge.h"
+#include "suite.h"
+
+#define CV_FOLDS 10
+#define CV_LAMBDA 1.0
+
+typedef struct cv_state {
+  tdm_ctx *ctx;
+  tdm_pool *pool; /* NULL: plain loop */
+  const ridge_data *d;
+  double mse[CV_FOLDS];
+} cv_state;
+
+static tdm_status cv_task(const tdm_task_env *env, size_t k, void *arg) {
+  cv_state *s = arg;
+  return ridge_fold(env->ctx, s->d, k, CV_LAMBDA, &s->mse[k]);
+}
+
+static tdm_status cv_once(void *p, int xfer, double *secs) {
+  (void)xfer;
+  cv_state *s = p;
+  tdm_status st = TDM_OK;
+  double t = bench_now();
+  if (s->pool) {
+    tdm_schedule sched = {TDM_SCHED_DYNAMIC, 1};
+    st = tdm_map(s->pool, CV_FOLDS, cv_task, s, sched);
+  } else {
+    for (size_t k = 0; k < CV_FOLDS && st == TDM_OK; k++)
+      st = ridge_fold(s->ctx, s->d, k, CV_LAMBDA, &s->mse[k]);
+  }
+  *secs = bench_now() - t;
+  return st;
+}
+
+void bench_cv_folds(bench_run *r) {
+  size_t n = r->size == BENCH_SMALL ? 20000 : r->size == BENCH_FULL ? 1000000 : 100000;
+  int reps = bench_reps(r, 3);
+  char size[64], cnt[32];
+  snprintf(size, sizeof size, "n=%s p=50 10 folds", bench_count((double)n, cnt, sizeof cnt));
+  bench_row rows[2];
+  bench_row_init(r, &rows[0], "loop, threaded BLAS", "f64", size);
+  bench_row_init(r, &rows[1], "map over folds", "f64", size);
+  if (bench_skipping(r, rows, 2)) return;
+  ridge_data d;
+  ridge_ref *ref = NULL;
+  cv_state st = {r->ctx, NULL, &d, {0}};
+  bench_progress(r, "setup: n = %zu, p = 50", n);
+  tdm_status s = ridge_data_make(r->ctx, n, 50, CV_FOLDS, &d);
+  int have_data = s == TDM_OK;
+  if (s == TDM_OK && !(ref = ridge_ref_make(&d))) s = TDM_ERR_NOMEM;
+  tdm_pool_config pc = {r->threads, 0};
+  double flops = 0;
+  for (size_t k = 0; have_data && k < CV_FOLDS; k++) flops += ridge_fold_flops(&d, k);
+  for (int v = 0; v < 2 && s == TDM_OK; v++) {
+    if (v == 1) s = tdm_pool_create(r->ctx, &pc, &st.pool);
+    if (s == TDM_OK) s = bench_time(r, &rows[v], reps, 0, cv_once, &st);
+    if (s != TDM_OK) break;
+    bench_rate(&rows[v], flops / 1e9, "GFLOP/s", r->device ? r->ceil->dev_dgemm : r->ceil->dgemmN,
+               r->device ? "device dgemm" : "dgemm all cores");
+    for (size_t k = 0; k < CV_FOLDS; k++) {
+      double want = ridge_ref_mse(ref, &d, k, CV_LAMBDA);
+      if (!bench_check(&rows[v], bench_close(st.mse[k], want, 1e-9, fabs(want)),
+                       "fold %zu MSE %.17g vs plain-loop reference %.17g", k, st.mse[k], want))
+        break;
+    }
+  }
+  if (s == TDM_OK) {
+    double lo = st.mse[0], hi = st.mse[0];
+    for (size_t k = 1; k < CV_FOLDS; k++) lo = fmin(lo, st.mse[k]), hi = fmax(hi, st.mse[k]);
+    snprintf(rows[1].note, sizeof rows[1].note, "fold MSE %.4f..%.4f; %.2fx the loop", lo, hi,
+             rows[0].median_s / rows[1].median_s);
+  }
+  bench_finish(r, rows, 2, s, s == TDM_ERR_NOMEM && have_data ? "out of host memory" : NULL);
+  tdm_pool_destroy(st.pool);
+  ridge_ref_free(ref);
+  if (have_data) ridge_data_free(&d);
+}

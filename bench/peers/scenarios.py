@@ -1,0 +1,388 @@
+#!/usr/bin/env python3
+"""scenarios.py -- the numpy peers of `tandem bench`: the same workloads,
+written the way a numpy user would (concurrent.futures for the task
+scenarios, as the course's Python examples do), timed the same way, printed
+as the same JSON records (backend "numpy") on stdout. Progress on stderr.
+
+usage: python3 scenarios.py [--size small|default|full] [--threads N]
+                            [--reps N] [SCENARIO...]
+
+Missing numpy: every requested scenario gets a skipped record with the
+reason (exit status 0), so `tandem bench --peers` can show why."""
+import json
+import math
+import os
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from peerlib import (OPTS, SIZE, W, count, fail, finish, pick, progress, reps,  # noqa: E402
+                     row, skipped, timed)
+
+try:
+    import numpy as np
+except Exception as e:  # noqa: BLE001 -- any import failure is a reason to skip
+    print(json.dumps([skipped(n, "numpy is not importable by %s: %s" % (sys.executable, e))
+                      for n in OPTS["names"]], indent=1))
+    sys.exit(0)
+
+from concurrent.futures import ThreadPoolExecutor  # noqa: E402
+
+
+# ---- scenarios ------------------------------------------------------------------
+def crossprod_chol():
+    n = pick(400, 3000, 6000)
+    size = "n=%d" % n
+    rows = []
+    variant = "%d threads" % W
+    if OPTS["only"] is None and W != 1:  # the 1-thread row: BLAS threads are fixed per process
+        env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
+        args = [sys.executable, __file__, "--size", SIZE, "--threads", "1", "--only-variant",
+                "1 thread", "crossprod-chol"] + (["--reps", str(OPTS["reps"])] if OPTS["reps"] else [])
+        out = subprocess.run(args, env=env, stdout=subprocess.PIPE, check=False)
+        try:
+            rows += json.loads(out.stdout)
+        except ValueError:
+            rows.append(skipped("crossprod-chol", "1-thread subprocess failed (%d)" % out.returncode))
+    if OPTS["only"]:
+        variant = OPTS["only"]
+    rng = np.random.default_rng(2024)
+    X = rng.standard_normal((n, n))
+    L = None
+
+    def once():
+        C = X.T @ X
+        return np.linalg.cholesky(C)
+
+    t = timed("crossprod-chol", variant, reps({"small": 3, "default": 5, "full": 2}[SIZE]), once)
+    L = t[3]
+    r = row("crossprod-chol", variant, size, "f64", threads=1 if variant == "1 thread" else W)
+    finish(r, t, (n * n * (n + 1) + n ** 3 / 3) / 1e9, "GFLOP/s")
+    idx = np.random.default_rng(7).integers(0, n, size=(100, 2))
+    for i, j in idx:
+        cij = float(np.dot(X[:, i], X[:, j]))
+        scale = math.sqrt(float(np.dot(X[:, i], X[:, i]) * np.dot(X[:, j], X[:, j])))
+        if abs(float(np.dot(L[i], L[j])) - cij) > 4 * n * 2.3e-16 * scale:
+            fail(r, "L L' vs X'X at (%d,%d)" % (i, j))
+            break
+    rows.append(r)
+    return rows
+
+
+def matmul():
+    n = pick(500, 4000, 10000)
+    rows = []
+    for dt, name, u in ((np.float64, "f64", 2.0 ** -53), (np.float32, "f32", 2.0 ** -24)):
+        rng = np.random.default_rng(2024)
+        A = rng.standard_normal((n, n), dtype=dt)
+        B = rng.standard_normal((n, n), dtype=dt)
+        t = timed("matmul", name, reps({"small": 3, "default": 5, "full": 2}[SIZE]), lambda: A @ B)
+        r = finish(row("matmul", "", "n=%d" % n, name), t, 2.0 * n ** 3 / 1e9, "GFLOP/s")
+        C = t[3]
+        v = np.where(np.random.default_rng(11).random(n) < 0.5, -1.0, 1.0)
+        w = A.astype(np.float64) @ (B.astype(np.float64) @ v)
+        scale = np.abs(A).astype(np.float64) @ (np.abs(B).astype(np.float64) @ np.ones(n))
+        if np.any(np.abs(C.astype(np.float64) @ v - w) > 2 * n * u * scale):
+            fail(r, "Freivalds: C v vs A (B v)")
+        rows.append(r)
+        del A, B, C
+    return rows
+
+
+def vecmath():
+    n = int(pick(1e6, 1e8, 5e8))
+    rows = []
+    for dt, name, tol in ((np.float64, "f64", 1e-12), (np.float32, "f32", 2e-5)):
+        x = np.random.default_rng(2024).standard_normal(n, dtype=dt)
+        t = timed("vecmath", name, reps(3 if SIZE == "full" else 5),
+                  lambda: np.exp(x) + 3 * np.sin(x))
+        es = np.dtype(dt).itemsize
+        r = finish(row("vecmath", "", "n=%s" % count(n), name), t, 2.0 * n * es / 1e9, "GB/s")
+        z = t[3]
+        for i in np.random.default_rng(5).integers(0, n, 1000):
+            xi = float(x[i])
+            ref = math.exp(xi) + 3 * math.sin(xi)
+            if abs(float(z[i]) - ref) > tol * (math.exp(xi) + 3 * abs(math.sin(xi))):
+                fail(r, "z[%d] vs math.exp + 3 math.sin" % i)
+                break
+        rows.append(r)
+        del x, z
+    return rows
+
+
+def three_tasks():
+    n = int(pick(1e6, 2.5e7, 2.5e8))
+    size = "n=%s per task" % count(n)
+    chunk = 1 << 16
+
+    def task(k):
+        g = np.random.default_rng([2024, k])
+        total, done = 0.0, 0
+        while done < n:
+            m = min(chunk, n - done)
+            x = g.normal(size=m) if k == 0 else g.gamma(1.0, 1.0, size=m) if k == 1 else g.random(m)
+            total += float(x.sum())
+            done += m
+        return total / n
+
+    rows = []
+    results = {}
+    with ThreadPoolExecutor(max_workers=W) as ex:
+        for variant in ("serial", "parallel"):
+            if variant == "serial":
+                def once():
+                    return [task(k) for k in range(3)]
+            else:
+                def once():
+                    return [f.result() for f in [ex.submit(task, k) for k in range(3)]]
+            t = timed("three-tasks", variant, reps(3), once)
+            r = finish(row("three-tasks", variant, size, "f64"), t, 3.0 * n * 16 / 1e9, "GB/s")
+            for k, (mu, sd) in enumerate(((0.0, 1.0), (1.0, 1.0), (0.5, math.sqrt(1 / 12)))):
+                if abs(t[3][k] - mu) > 6 * sd / math.sqrt(n):
+                    fail(r, "task %d mean %.6g" % (k, t[3][k]))
+            results[variant] = t[3]
+            rows.append(r)
+    if results["serial"] != results["parallel"]:
+        fail(rows[1], "parallel vs serial means differ")
+    rows[1]["note"] = "speedup %.2fx over serial" % (rows[0]["median_s"] / rows[1]["median_s"])
+    return rows
+
+
+def ridge_data(n, p=50, folds=10):
+    g = np.random.default_rng(2024)
+    X = np.empty((n, p + 1))
+    X[:, 0] = 1.0
+    X[:, 1:] = g.standard_normal((n, p))
+    y = X[:, 1] + np.sqrt(np.abs(X[:, 2] * X[:, 3])) + X[:, 2] - X[:, 3] + g.standard_normal(n)
+    start = [k * n // folds for k in range(folds + 1)]
+    return X, y, start
+
+
+def ridge_fold(X, y, start, k, lam):
+    test = slice(start[k], start[k + 1])
+    train = np.ones(len(y), bool)
+    train[test] = False
+    Xtr, ytr = X[train], y[train]
+    G = Xtr.T @ Xtr
+    G[np.arange(1, G.shape[0]), np.arange(1, G.shape[0])] += lam
+    beta = np.linalg.solve(G, Xtr.T @ ytr)
+    res = y[test] - X[test] @ beta
+    return float(np.mean(res * res))
+
+
+def cv_folds():
+    n = pick(20000, 100000, 1000000)
+    X, y, start = ridge_data(n)
+    size = "n=%s p=50 10 folds" % count(n)
+    flops = sum(2.0 * (n - (start[k + 1] - start[k])) * 51 ** 2 for k in range(10))
+    rows, out = [], {}
+    with ThreadPoolExecutor(max_workers=W) as ex:
+        for variant in ("loop, threaded BLAS", "map over folds"):
+            if variant.startswith("loop"):
+                def once():
+                    return [ridge_fold(X, y, start, k, 1.0) for k in range(10)]
+            else:
+                def once():
+                    return list(ex.map(lambda k: ridge_fold(X, y, start, k, 1.0), range(10)))
+            t = timed("cv-folds", variant, reps(3), once)
+            out[variant] = t[3]
+            rows.append(finish(row("cv-folds", variant, size, "f64"), t, flops / 1e9, "GFLOP/s"))
+    if max(abs(a - b) / b for a, b in zip(*out.values())) > 1e-9:
+        fail(rows[1], "map vs loop fold MSEs differ")
+    return rows
+
+
+def lgamma_fn():
+    try:
+        from scipy.special import gammaln
+        return gammaln, "scipy.special.gammaln"
+    except Exception:  # noqa: BLE001
+        pass
+
+    def stirling(x):  # lgamma(x), x > 0: lgamma(x + 8) by Stirling's series, less log x(x+1)..(x+7)
+        prod = x.copy()
+        for k in range(1, 8):
+            prod *= x + k
+        y = x + 8.0
+        inv = 1.0 / y
+        inv2 = inv * inv
+        series = inv * (1 / 12 - inv2 * (1 / 360 - inv2 * (1 / 1260 - inv2 * (1 / 1680))))
+        return (y - 0.5) * np.log(y) - y + 0.5 * math.log(2 * math.pi) + series - np.log(prod)
+    return stirling, "lgamma by a numpy Stirling series (scipy not installed)"
+
+
+def alloc():
+    slow, fast = (2000000, 100000) if SIZE == "small" else (50000000, 1000000)
+    ns = [slow] * 4 + [fast] * 12
+    lgam, how = lgamma_fn()
+    size = "4x%s+12x%s %dw" % (count(slow), count(fast), W)
+    secs = [0.0] * 16
+
+    def task(i):
+        t0 = time.perf_counter()
+        g = np.random.default_rng([2024, 30 + i])
+        total, done, n = 0.0, 0, ns[i]
+        while done < n:
+            m = min(1 << 16, n - done)
+            total += float(lgam(np.exp(g.standard_normal(m))).sum())
+            done += m
+        secs[i] = time.perf_counter() - t0
+        return total / n
+
+    def static_block(w):
+        per = (16 + W - 1) // W
+        return [task(i) for i in range(w * per, min(16, (w + 1) * per))]
+
+    rows, means = [], {}
+    with ThreadPoolExecutor(max_workers=W) as ex:
+        for variant in ("static", "dynamic"):
+            if variant == "static":
+                def once():
+                    return [m for block in ex.map(static_block, range(W)) for m in block]
+            else:
+                def once():
+                    return list(ex.map(task, range(16)))
+            t = timed("alloc", variant, reps(3), once)
+            means[variant] = t[3]
+            rows.append(finish(row("alloc", variant, size, "f64", note=how), t,
+                               sum(ns) * 32.0 / 1e9, "GB/s"))
+    load = [0.0] * W
+    for s in sorted(secs, reverse=True):
+        load[load.index(min(load))] += s
+    lpt = max(load)
+    rows.append(finish(row("alloc", "LPT bound", size, "f64", note="computed from task times"),
+                       (lpt, lpt, lpt, None), sum(ns) * 32.0 / 1e9, "GB/s"))
+    rows[2]["reps"] = 1
+    if means["static"] != means["dynamic"]:
+        fail(rows[1], "dynamic vs static means differ")
+    return rows
+
+
+def nested():
+    n = pick(10000, 100000, 1000000)
+    X, y, start = ridge_data(n)
+    lams = (0.0, 1.0, 10.0, 100.0)
+    size = "n=%s p=50 10x4 tasks" % count(n)
+    flops = 4 * sum(2.0 * (n - (start[k + 1] - start[k])) * 51 ** 2 for k in range(10))
+    rows, out = [], {}
+
+    def fold(k):
+        with ThreadPoolExecutor(max_workers=W) as inner:  # naive nesting: a pool per task
+            return list(inner.map(lambda lam: ridge_fold(X, y, start, k, lam), lams))
+
+    with ThreadPoolExecutor(max_workers=W) as ex:
+        for variant in ("nested maps", "flattened"):
+            if variant == "nested maps":
+                def once():
+                    return [m for f in ex.map(fold, range(10)) for m in f]
+            else:
+                def once():
+                    return list(ex.map(lambda i: ridge_fold(X, y, start, i // 4, lams[i % 4]),
+                                       range(40)))
+            t = timed("nested", variant, reps(3), once)
+            out[variant] = t[3]
+            rows.append(finish(row("nested", variant, size, "f64"), t, flops / 1e9, "GFLOP/s"))
+    if out["nested maps"] != out["flattened"]:
+        fail(rows[1], "flattened vs nested MSEs differ")
+    return rows
+
+
+def stratified():
+    n, G = (1000000, 100) if SIZE == "small" else (50000000, 1000)
+    w = np.array([1 + (g * 7919) % 10 for g in range(G)], float)
+    start = np.concatenate([(n * np.cumsum(np.concatenate([[0], w[:-1]])) / w.sum()).astype(np.int64), [n]])
+    g = np.random.default_rng(2024)
+    x = g.standard_normal(n)
+    gid = np.repeat(np.arange(G, dtype=np.int32), np.diff(start))
+    a = np.arange(G) / G
+    b = 1 + np.sin(np.arange(G))
+    y = a[gid] + b[gid] * x + g.standard_normal(n)
+    size = "%s rows %d groups" % (count(n), G)
+    rows = []
+    t = timed("stratified", "mean, group_reduce", reps(3),
+              lambda: np.bincount(gid, weights=y, minlength=G) / np.bincount(gid, minlength=G))
+    r = finish(row("stratified", "mean, group_reduce", size, "f64", note="np.bincount"), t,
+               n * 12.0 / 1e9, "GB/s")
+    if abs(t[3][0] - y[start[0]:start[1]].mean()) > 1e-10:
+        fail(r, "group 0 mean")
+    rows.append(r)
+
+    def group(k):
+        xs, ys = x[start[k]:start[k + 1]], y[start[k]:start[k + 1]]  # views: no copies
+        mx, my = xs.mean(), ys.mean()
+        slope = float(np.dot(xs - mx, ys - my) / np.dot(xs - mx, xs - mx))
+        return slope, my - slope * mx
+
+    with ThreadPoolExecutor(max_workers=W) as ex:
+        t = timed("stratified", "regression, map", reps(3), lambda: list(ex.map(group, range(G))))
+    r = finish(row("stratified", "regression, map", size, "f64"), t, n * 24.0 / 1e9, "GB/s")
+    if any(abs(s - bb) > 0.05 for (s, _), bb in zip(t[3], b)):
+        fail(r, "a group's slope is far from the truth")
+    rows.append(r)
+    return rows
+
+
+def simulation():
+    n, R = pick((1000, 100), (10000, 1000), (100000, 1000))
+    size = "%d reps n=%s" % (R, count(n))
+
+    def rep(i):
+        g = np.random.default_rng([7, i])
+        x = g.standard_normal(n)
+        y = 1 + 2 * x + g.standard_normal(n)
+        cxy = float(np.dot(x - x.mean(), y - y.mean()))
+        cxx = float(np.dot(x - x.mean(), x - x.mean()))
+        return cxy / cxx, cxy / (cxx + 0.1 * n)
+
+    rows, out = [], {}
+    for workers, variant in ((1, "1 worker"), (W, "%d workers" % W)):
+        with ThreadPoolExecutor(max_workers=workers) as ex:
+            t = timed("simulation", variant, reps(3), lambda: list(ex.map(rep, range(R))))
+        out[variant] = t[3]
+        rows.append(finish(row("simulation", variant, size, "f64", threads=workers), t,
+                           R * n * 72.0 / 1e9, "GB/s"))
+    vals = list(out.values())
+    if vals[0] != vals[-1]:
+        fail(rows[-1], "estimates differ between 1 and %d workers" % W)
+    ols = np.array([o for o, _ in vals[0]])
+    if abs(ols.mean() - 2) > 6 * ols.std() / math.sqrt(R):
+        fail(rows[0], "mean OLS slope %.5g" % ols.mean())
+    return rows
+
+
+def compute_once():
+    n = int(pick(1e6, 1e8, 5e8))
+    x = np.random.default_rng(2024).normal(3.0, 2.0, n)
+    t = timed("compute-once", "four passes", reps(5),
+              lambda: (x.min(), x.max(), x.mean(), x.var(ddof=1)))
+    r = finish(row("compute-once", "four passes", "n=%s" % count(n), "f64",
+                   note="numpy has no fused min/max/mean/var"), t, n * 8.0 / 1e9, "GB/s")
+    mn, mx, mean, var = t[3]
+    if not (mn <= mean <= mx and abs(var - 4.0) < 0.1):
+        fail(r, "implausible moments")
+    return [r]
+
+
+RUN = {"crossprod-chol": crossprod_chol, "matmul": matmul, "vecmath": vecmath,
+       "three-tasks": three_tasks, "cv-folds": cv_folds, "alloc": alloc, "nested": nested,
+       "stratified": stratified, "simulation": simulation, "compute-once": compute_once}
+
+
+def main():
+    out = []
+    for name in OPTS["names"]:
+        progress("%s (numpy %s, %d threads, size %s)" % (name, np.__version__, W, SIZE))
+        try:
+            out += RUN[name]()
+        except MemoryError:
+            out.append(skipped(name, "out of memory"))
+        except Exception as e:  # noqa: BLE001 -- report, never crash the suite
+            out.append(row(name, "", "", "", check="error: %s: %s" % (type(e).__name__, e)))
+    clean = [{k: (None if isinstance(v, float) and not math.isfinite(v) else v)
+              for k, v in r.items()} for r in out]  # JSON has no NaN
+    print(json.dumps(clean, indent=1))
+
+
+if __name__ == "__main__":
+    main()
