@@ -7,7 +7,7 @@
  * Reports the speed-up against the serial run and against the ideal (the
  * serial time over the LPT makespan of the measured task times on the
  * ranks); for STATIC also the best its fixed blocks allow. Each rank works
- * on one thread, so ranks = cores used. Recipe (docs/guide-mpi.md):
+ * on one thread, so ranks = cores used. Recipe (docs/guide.md, "From one machine to a cluster"):
  *   mpirun -np 1 build/bench/bench_dist ; mpirun -np 2 build/bench/bench_dist
  * Options: --size small|default  --reps N  --json FILE */
 #include <math.h>

@@ -2,7 +2,7 @@
  * The same SPMD program runs under `mpirun -np N`: tdm_dist_map spreads the
  * indices of a map over the ranks (STATIC blocks or DYNAMIC chunks handed
  * out by rank 0), runs each rank's share on its local tdm_pool, and leaves
- * every result on every rank. See docs/guide-mpi.md. */
+ * every result on every rank. See docs/guide.md, "From one machine to a cluster". */
 #ifndef TANDEM_DIST_H
 #define TANDEM_DIST_H
 
