@@ -32,6 +32,10 @@ static void tdm__rng_chunks(void *arg, size_t lo, size_t hi) {
 /* Groups [lo, hi), one scalar group at a time (rejection samplers). */
 static void tdm__rng_groups(void *arg, size_t lo, size_t hi) {
   const tdm__rng_job *j = arg;
+  if (j->level > 0) {
+    tdm__rng_groups_fma(j->q, j->out, lo, hi);
+    return;
+  }
   for (size_t g = lo; g < hi; g++) tdm__rng_group(j->q, j->out, g);
 }
 
