@@ -9,32 +9,9 @@
 
 #include <tandem/tandem.h>
 
+#include "support/support.h"
+
 #include "core/alloc.h"
-
-static tdm_ctx *cpu_ctx(int threads) {
-  tdm_config cfg;
-  tdm_config_default(&cfg);
-  cfg.backend = TDM_CPU;
-  cfg.threads = threads;
-  tdm_ctx *ctx = NULL;
-  cr_assert_eq(tdm_ctx_create(&cfg, &ctx), TDM_OK, "%s", tdm_last_error());
-  return ctx;
-}
-
-static tdm_pool *make_pool(tdm_ctx *ctx, int workers) {
-  tdm_pool_config pc = {workers, 0};
-  tdm_pool *p = NULL;
-  cr_assert_eq(tdm_pool_create(ctx, &pc, &p), TDM_OK, "%s", tdm_last_error());
-  return p;
-}
-
-/* An independent value per index: a 64-bit mix. */
-static uint64_t mix(uint64_t x) {
-  x ^= x >> 33;
-  x *= 0xff51afd7ed558ccdULL;
-  x ^= x >> 33;
-  return x;
-}
 
 /* ---- futures ------------------------------------------------------------------- */
 typedef struct {
@@ -45,13 +22,13 @@ typedef struct {
 static tdm_status square_task(const tdm_task_env *env, void *arg) {
   job *j = arg;
   if (env->lane != TDM_LANE_CPU || env->index != 0 || !env->ctx) return TDM_ERR_INTERNAL;
-  j->out = mix(j->in);
+  j->out = ts_mix(j->in);
   return TDM_OK;
 }
 
 Test(task_future, submit_and_wait_futures, .timeout = 120) {
-  tdm_ctx *ctx = cpu_ctx(0);
-  tdm_pool *p = make_pool(ctx, 2);
+  tdm_ctx *ctx = ts_ctx(TDM_CPU, 0);
+  tdm_pool *p = ts_pool(ctx, 2);
   enum { N = 500 };
   static job jobs[N];
   tdm_future *f[N];
@@ -63,7 +40,7 @@ Test(task_future, submit_and_wait_futures, .timeout = 120) {
   for (int i = N - 1; i >= 0; i--) {
     cr_assert_eq(tdm_future_wait(f[i]), TDM_OK, "%s", tdm_last_error());
     cr_assert_eq(tdm_future_wait(f[i]), TDM_OK); /* waiting twice is fine */
-    cr_assert_eq(jobs[i].out, mix(jobs[i].in));
+    cr_assert_eq(jobs[i].out, ts_mix(jobs[i].in));
     tdm_future_release(f[i]);
   }
   tdm_pool_destroy(p);
@@ -84,8 +61,8 @@ static tdm_status plain_fail(const tdm_task_env *env, void *arg) {
 }
 
 Test(task_future, future_reports_the_task_error, .timeout = 120) {
-  tdm_ctx *ctx = cpu_ctx(0);
-  tdm_pool *p = make_pool(ctx, 2);
+  tdm_ctx *ctx = ts_ctx(TDM_CPU, 0);
+  tdm_pool *p = ts_pool(ctx, 2);
   tdm_future *f, *g;
   cr_assert_eq(tdm_submit(p, TDM_LANE_CPU, failing_task, NULL, &f), TDM_OK);
   cr_assert_eq(tdm_submit(p, TDM_LANE_CPU, plain_fail, NULL, &g), TDM_OK);
@@ -120,8 +97,8 @@ static tdm_status count_task(const tdm_task_env *env, void *arg) {
 }
 
 Test(task_future, release_unfinished_and_destroy_waits, .timeout = 120) {
-  tdm_ctx *ctx = cpu_ctx(0);
-  tdm_pool *p = make_pool(ctx, 2);
+  tdm_ctx *ctx = ts_ctx(TDM_CPU, 0);
+  tdm_pool *p = ts_pool(ctx, 2);
   atomic_store(&gate, 0);
   atomic_store(&counter, 0);
   for (int i = 0; i < 20; i++) {
@@ -138,8 +115,8 @@ Test(task_future, release_unfinished_and_destroy_waits, .timeout = 120) {
 }
 
 Test(task_future, cancel_a_task_that_has_not_started, .timeout = 120) {
-  tdm_ctx *ctx = cpu_ctx(0);
-  tdm_pool *p = make_pool(ctx, 1);
+  tdm_ctx *ctx = ts_ctx(TDM_CPU, 0);
+  tdm_pool *p = ts_pool(ctx, 1);
   atomic_store(&gate, 0);
   atomic_store(&counter, 0);
   tdm_future *blocker, *victim;
@@ -171,7 +148,7 @@ static tdm_status nop_item(const tdm_task_env *env, size_t i, void *arg) {
 }
 
 Test(task_future, argument_errors_name_the_function, .timeout = 120) {
-  tdm_ctx *ctx = cpu_ctx(0);
+  tdm_ctx *ctx = ts_ctx(TDM_CPU, 0);
   tdm_pool *p = NULL;
   tdm_pool_config bad = {-1, 0};
   cr_assert_eq(tdm_pool_create(ctx, NULL, NULL), TDM_ERR_INVALID);
@@ -188,7 +165,7 @@ Test(task_future, argument_errors_name_the_function, .timeout = 120) {
   cr_assert_eq(tdm_pool_create(ctx, &bad, &p), TDM_ERR_NO_DEVICE);
   cr_assert(strstr(tdm_last_error(), "tdm_pool_create: cfg->gpu_lanes"), "%s", tdm_last_error());
   cr_assert_null(p);
-  p = make_pool(ctx, 2);
+  p = ts_pool(ctx, 2);
   tdm_future *f = (tdm_future *)1;
   cr_assert_eq(tdm_submit(NULL, TDM_LANE_CPU, count_task, NULL, &f), TDM_ERR_INVALID);
   cr_assert_null(f);
@@ -225,7 +202,7 @@ static tdm_status sum_item(const tdm_task_env *env, size_t i, void *arg) {
 }
 
 Test(task_future, allocation_failures, .timeout = 120) {
-  tdm_ctx *ctx = cpu_ctx(0);
+  tdm_ctx *ctx = ts_ctx(TDM_CPU, 0);
   int finished = 0;
   for (long k = 1; k < 200 && !finished; k++) {
     tdm_pool *p = NULL;
@@ -271,7 +248,7 @@ typedef struct {
 static tdm_status child(const tdm_task_env *env, void *arg) {
   child_arg *c = arg;
   if (env->lane != TDM_LANE_CPU || env->worker < 0 || env->worker >= 2) atomic_fetch_add(&c->b->bad, 1);
-  c->b->out[c->i] = mix(c->i);
+  c->b->out[c->i] = ts_mix(c->i);
   if (c->i % 97 == 5) return tdm_buf_create(NULL, TDM_F32, 1, 1, NULL); /* fails, with a message */
   return TDM_OK;
 }
@@ -295,8 +272,8 @@ static tdm_status burst_root(const tdm_task_env *env, void *arg) {
 }
 
 Test(task_future, a_burst_of_children_runs_queued_or_at_once, .timeout = 120) {
-  tdm_ctx *ctx = cpu_ctx(0);
-  tdm_pool *p = make_pool(ctx, 2);
+  tdm_ctx *ctx = ts_ctx(TDM_CPU, 0);
+  tdm_pool *p = ts_pool(ctx, 2);
   static burst b;
   b.p = p;
   atomic_init(&b.bad, 0);
@@ -307,7 +284,7 @@ Test(task_future, a_burst_of_children_runs_queued_or_at_once, .timeout = 120) {
   tdm_pool_destroy(p); /* the children without a future have finished too */
   cr_assert_eq(atomic_load(&b.bad), 0);
   for (size_t i = 0; i < 3000; i++) {
-    cr_assert_eq(b.out[i], mix(i), "child %zu", i);
+    cr_assert_eq(b.out[i], ts_mix(i), "child %zu", i);
     if (i % 2) cr_assert_eq(b.got[i], i % 97 == 5 ? TDM_ERR_INVALID : TDM_OK, "child %zu", i);
   }
   tdm_ctx_destroy(ctx);

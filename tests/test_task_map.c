@@ -11,30 +11,7 @@
 
 #include <tandem/tandem.h>
 
-static tdm_ctx *cpu_ctx(int threads) {
-  tdm_config cfg;
-  tdm_config_default(&cfg);
-  cfg.backend = TDM_CPU;
-  cfg.threads = threads;
-  tdm_ctx *ctx = NULL;
-  cr_assert_eq(tdm_ctx_create(&cfg, &ctx), TDM_OK, "%s", tdm_last_error());
-  return ctx;
-}
-
-static tdm_pool *make_pool(tdm_ctx *ctx, int workers) {
-  tdm_pool_config pc = {workers, 0};
-  tdm_pool *p = NULL;
-  cr_assert_eq(tdm_pool_create(ctx, &pc, &p), TDM_OK, "%s", tdm_last_error());
-  return p;
-}
-
-/* An independent value per index: a 64-bit mix. */
-static uint64_t mix(uint64_t x) {
-  x ^= x >> 33;
-  x *= 0xff51afd7ed558ccdULL;
-  x ^= x >> 33;
-  return x;
-}
+#include "support/support.h"
 
 typedef struct {
   uint64_t *out;
@@ -56,7 +33,7 @@ static tdm_status fill(const tdm_task_env *env, size_t i, void *arg) {
         prev != env->ctx)
       atomic_fetch_add(&c->bad, 1); /* one context per worker, reused */
   }
-  c->out[i] = mix(i);
+  c->out[i] = ts_mix(i);
   atomic_fetch_add(&c->calls[i], 1);
   return TDM_OK;
 }
@@ -73,16 +50,16 @@ static void check_map(tdm_pool *p, int workers, size_t n, tdm_schedule s) {
   for (size_t i = 0; i < n; i++) {
     cr_assert_eq(atomic_load(&c.calls[i]), 1, "kind %d chunk %zu n %zu: index %zu ran %d times",
                  s.kind, s.chunk, n, i, atomic_load(&c.calls[i]));
-    cr_assert_eq(c.out[i], mix(i));
+    cr_assert_eq(c.out[i], ts_mix(i));
   }
   free(c.out);
   free(c.calls);
 }
 
 Test(task_map, map_every_schedule_and_size, .timeout = 120) {
-  tdm_ctx *ctx = cpu_ctx(0);
+  tdm_ctx *ctx = ts_ctx(TDM_CPU, 0);
   const int W = 3;
-  tdm_pool *p = make_pool(ctx, W);
+  tdm_pool *p = ts_pool(ctx, W);
   size_t sizes[] = {0, 1, (size_t)W - 1, (size_t)W, 100000};
   size_t chunks[] = {0, 1, 7, 1000000};
   for (int k = TDM_SCHED_STATIC; k <= TDM_SCHED_GUIDED; k++)
@@ -94,7 +71,7 @@ Test(task_map, map_every_schedule_and_size, .timeout = 120) {
 }
 
 Test(task_map, map_default_pool_uses_context_threads, .timeout = 120) {
-  tdm_ctx *ctx = cpu_ctx(2);
+  tdm_ctx *ctx = ts_ctx(TDM_CPU, 2);
   tdm_pool *p = NULL;
   cr_assert_eq(tdm_pool_create(ctx, NULL, &p), TDM_OK, "%s", tdm_last_error());
   for (int k = TDM_SCHED_STATIC; k <= TDM_SCHED_GUIDED; k++) {
@@ -122,8 +99,8 @@ static tdm_status block_fn(const tdm_task_env *env, size_t i, void *arg) {
 }
 
 Test(task_map, static_default_chunks_are_contiguous, .timeout = 120) {
-  tdm_ctx *ctx = cpu_ctx(0);
-  tdm_pool *p = make_pool(ctx, 4);
+  tdm_ctx *ctx = ts_ctx(TDM_CPU, 0);
+  tdm_pool *p = ts_pool(ctx, 4);
   block_check b;
   b.n = 40000;
   for (int i = 0; i < 4; i++) atomic_init(&b.first_worker[i], -1);
@@ -163,8 +140,8 @@ static tdm_status failing(const tdm_task_env *env, size_t i, void *arg) {
 }
 
 Test(task_map, map_returns_lowest_failure_and_cancels_the_rest, .timeout = 120) {
-  tdm_ctx *ctx = cpu_ctx(0);
-  tdm_pool *p = make_pool(ctx, 2);
+  tdm_ctx *ctx = ts_ctx(TDM_CPU, 0);
+  tdm_pool *p = ts_pool(ctx, 2);
   const size_t n = 20000;
   for (int k = TDM_SCHED_STATIC; k <= TDM_SCHED_GUIDED; k++) {
     size_t chunks[] = {0, 1, 64};
@@ -230,8 +207,8 @@ Test(task_map, a_forked_child_starts_its_own_workers, .timeout = 60) {
 #if defined(__SANITIZE_THREAD__)
   cr_skip_test("ThreadSanitizer does not support threads after a multi-threaded fork");
 #else
-  tdm_ctx *ctx = cpu_ctx(0);
-  tdm_pool *p = make_pool(ctx, 2);
+  tdm_ctx *ctx = ts_ctx(TDM_CPU, 0);
+  tdm_pool *p = ts_pool(ctx, 2);
   check_map(p, 2, 1000, (tdm_schedule){TDM_SCHED_DYNAMIC, 0});
   fork_parent_pool = p; /* the child abandons them: reachable, not leaked */
   fork_parent_ctx = ctx;

@@ -8,17 +8,9 @@
 #include <stdlib.h>
 
 #include <tandem/tandem.h>
-#include <valgrind/valgrind.h>
 
-static tdm_ctx *cpu_ctx(void) {
-  tdm_config cfg;
-  tdm_config_default(&cfg);
-  cfg.backend = TDM_CPU;
-  cfg.threads = 0;
-  tdm_ctx *ctx = NULL;
-  cr_assert_eq(tdm_ctx_create(&cfg, &ctx), TDM_OK, "%s", tdm_last_error());
-  return ctx;
-}
+#include "support/support.h"
+#include <valgrind/valgrind.h>
 
 /* ---- submit + wait, three levels deep ------------------------------------ */
 typedef struct node {
@@ -78,7 +70,7 @@ static uint64_t expected_sum(void) {
 }
 
 static void nest_submit(int workers) {
-  tdm_ctx *ctx = cpu_ctx();
+  tdm_ctx *ctx = ts_ctx(TDM_CPU, 0);
   tdm_pool_config pc = {workers, 0};
   tdm_pool *p;
   cr_assert_eq(tdm_pool_create(ctx, &pc, &p), TDM_OK, "%s", tdm_last_error());
@@ -118,7 +110,6 @@ typedef struct {
   uint64_t path;
 } level;
 
-
 static tdm_status map_level(const tdm_task_env *env, size_t i, void *arg) {
   const level *up = arg;
   level me = {up->m, up->depth + 1, up->path * 8 + i};
@@ -128,7 +119,7 @@ static tdm_status map_level(const tdm_task_env *env, size_t i, void *arg) {
 }
 
 static void nest_map(int workers, tdm_sched_kind kind) {
-  tdm_ctx *ctx = cpu_ctx();
+  tdm_ctx *ctx = ts_ctx(TDM_CPU, 0);
   tdm_pool_config pc = {workers, 0};
   tdm_pool *p;
   cr_assert_eq(tdm_pool_create(ctx, &pc, &p), TDM_OK, "%s", tdm_last_error());
@@ -168,7 +159,7 @@ static tdm_status mixed_root(const tdm_task_env *env, void *arg) {
 }
 
 Test(task_nest, submit_inside_map_inside_task, .timeout = 120) {
-  tdm_ctx *ctx = cpu_ctx();
+  tdm_ctx *ctx = ts_ctx(TDM_CPU, 0);
   tdm_pool_config pc = {2, 0};
   tdm_pool *p;
   cr_assert_eq(tdm_pool_create(ctx, &pc, &p), TDM_OK);
@@ -195,7 +186,7 @@ static tdm_status empty_item(const tdm_task_env *env, size_t i, void *arg) {
 
 Test(task_nest, million_empty_map_tasks, .timeout = 300) {
   const size_t n = million();
-  tdm_ctx *ctx = cpu_ctx();
+  tdm_ctx *ctx = ts_ctx(TDM_CPU, 0);
   tdm_pool *p;
   cr_assert_eq(tdm_pool_create(ctx, NULL, &p), TDM_OK);
   unsigned char *seen = calloc(n, 1);
@@ -219,7 +210,7 @@ static tdm_status empty_task(const tdm_task_env *env, void *arg) {
 
 Test(task_nest, million_empty_submitted_tasks, .timeout = 300) {
   const long n = (long)million();
-  tdm_ctx *ctx = cpu_ctx();
+  tdm_ctx *ctx = ts_ctx(TDM_CPU, 0);
   tdm_pool *p;
   cr_assert_eq(tdm_pool_create(ctx, NULL, &p), TDM_OK);
   atomic_store(&empties, 0);

@@ -11,24 +11,9 @@
 
 #include <tandem/tandem.h>
 
+#include "support/support.h"
+
 #include "cpu/cpu_int.h"
-
-static tdm_ctx *cpu_ctx(int threads) {
-  tdm_config cfg;
-  tdm_config_default(&cfg);
-  cfg.backend = TDM_CPU;
-  cfg.threads = threads;
-  tdm_ctx *ctx = NULL;
-  cr_assert_eq(tdm_ctx_create(&cfg, &ctx), TDM_OK, "%s", tdm_last_error());
-  return ctx;
-}
-
-static uint64_t mix(uint64_t x) {
-  x ^= x >> 31;
-  x *= 0x9e3779b97f4a7c15ULL;
-  x ^= x >> 29;
-  return x;
-}
 
 /* ---- tdm__par_for everywhere at once --------------------------------------- */
 typedef struct {
@@ -40,7 +25,7 @@ typedef struct {
 static void fill_range(void *arg, size_t lo, size_t hi) {
   fill_job *j = arg;
   for (size_t i = lo; i < hi; i++) {
-    j->out[i] = mix(i ^ j->salt);
+    j->out[i] = ts_mix(i ^ j->salt);
     atomic_fetch_add_explicit(&j->hits[i], 1, memory_order_relaxed);
   }
 }
@@ -51,7 +36,7 @@ static int loop_ok(size_t n, uint64_t salt, int nthreads) {
   tdm__par_for(nthreads, n, 64, fill_range, &j);
   int ok = 1;
   for (size_t i = 0; i < n; i++)
-    if (atomic_load(&j.hits[i]) != 1 || j.out[i] != mix(i ^ salt)) ok = 0;
+    if (atomic_load(&j.hits[i]) != 1 || j.out[i] != ts_mix(i ^ salt)) ok = 0;
   free(j.out);
   free(j.hits);
   return ok;
@@ -74,7 +59,7 @@ static void *loop_thread(void *arg) {
 }
 
 Test(task_par, par_for_from_tasks_threads_and_main_at_once, .timeout = 120) {
-  tdm_ctx *ctx = cpu_ctx(0);
+  tdm_ctx *ctx = ts_ctx(TDM_CPU, 0);
   tdm_pool_config pc = {2, 0};
   tdm_pool *p;
   cr_assert_eq(tdm_pool_create(ctx, &pc, &p), TDM_OK);
@@ -132,7 +117,7 @@ static tdm_status reduce_task(const tdm_task_env *env, void *arg) {
 Test(task_par, reduce_identical_for_1_and_2_threads_and_in_tasks, .timeout = 120) {
   enum { M = 1000003 };
   double *h = malloc(M * sizeof *h);
-  for (size_t i = 0; i < M; i++) h[i] = 1e6 + (double)(mix(i) >> 11) * 0x1p-53 * 10.0 - 5.0;
+  for (size_t i = 0; i < M; i++) h[i] = 1e6 + (double)(ts_mix(i) >> 11) * 0x1p-53 * 10.0 - 5.0;
   long double s = 0, mn = h[0], mx = h[0];
   for (size_t i = 0; i < M; i++) {
     s += h[i];
@@ -145,7 +130,7 @@ Test(task_par, reduce_identical_for_1_and_2_threads_and_in_tasks, .timeout = 120
   double first[5];
   int threads[] = {1, 2, 3, 8};
   for (int t = 0; t < 4; t++) {
-    tdm_ctx *ctx = cpu_ctx(threads[t]);
+    tdm_ctx *ctx = ts_ctx(TDM_CPU, threads[t]);
     tdm_buf *x;
     cr_assert_eq(tdm_buf_wrap(ctx, TDM_F64, M, 1, h, &x), TDM_OK);
     double out[5];
@@ -213,7 +198,7 @@ static tdm_status gemm_task(const tdm_task_env *env, void *arg) {
 }
 
 static void rand_fill(double *x, int n, uint64_t seed) {
-  for (int i = 0; i < n; i++) x[i] = (double)(mix((uint64_t)i + seed) >> 12) * 0x1p-52 - 0.5;
+  for (int i = 0; i < n; i++) x[i] = (double)(ts_mix((uint64_t)i + seed) >> 12) * 0x1p-52 - 0.5;
 }
 
 static void check_gemm(const gemm_job *g) {
@@ -226,7 +211,7 @@ static void check_gemm(const gemm_job *g) {
 }
 
 Test(task_par, gemm_in_tasks_and_main_at_once, .timeout = 120) {
-  tdm_ctx *ctx = cpu_ctx(2);
+  tdm_ctx *ctx = ts_ctx(TDM_CPU, 2);
   tdm_pool_config pc = {2, 0};
   tdm_pool *p;
   cr_assert_eq(tdm_pool_create(ctx, &pc, &p), TDM_OK);

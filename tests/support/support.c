@@ -134,6 +134,20 @@ tdm_ctx *ts_ctx(tdm_backend b, int threads) {
   return c;
 }
 
+tdm_pool *ts_pool(tdm_ctx *ctx, int workers) {
+  tdm_pool_config pc = {workers, 0};
+  tdm_pool *p = NULL;
+  cr_assert_eq(tdm_pool_create(ctx, &pc, &p), TDM_OK, "tdm_pool_create: %s", tdm_last_error());
+  return p;
+}
+
+uint64_t ts_mix(uint64_t x) {
+  x ^= x >> 33;
+  x *= 0xff51afd7ed558ccdULL;
+  x ^= x >> 33;
+  return x;
+}
+
 tdm_buf *ts_buf(tdm_ctx *ctx, tdm_dtype dt, size_t rows, size_t cols, const double *src) {
   tdm_buf *b = NULL;
   tdm_status s = tdm_buf_create(ctx, dt, rows, cols, &b);

@@ -42,6 +42,11 @@ int ts_same_bits(double a, double b);
 
 /* A context for backend b with a fixed thread count; aborts the test on failure. */
 tdm_ctx *ts_ctx(tdm_backend b, int threads);
+/* A task pool on ctx with that many CPU workers and no GPU lane; aborts the
+ * test on failure. */
+tdm_pool *ts_pool(tdm_ctx *ctx, int workers);
+/* An independent 64-bit value per index (a splitmix-style finalizer). */
+uint64_t ts_mix(uint64_t x);
 /* A buffer of dt filled from doubles (converted), or zeros when src is NULL. */
 tdm_buf *ts_buf(tdm_ctx *ctx, tdm_dtype dt, size_t rows, size_t cols, const double *src);
 /* Reads b (f32 or f64) into doubles. */
