@@ -1,124 +1,15 @@
 /* ceiling.c -- what this machine allows, measured once before the
- * scenarios: host memory copy and read bandwidth (threads each on a slice),
+ * scenarios: host memory copy and read bandwidth (membw.c),
  * F64 GEMM on one core and on all threads, F32 GEMM on all threads; and
  * on a device its read bandwidth, GEMM rates and h2d/d2h copy rates. The
  * GEMMs go through the public API (tdm_gemm), so they are tandem's peak. */
 #define _GNU_SOURCE
 #include <math.h>
-#include <pthread.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
-
-typedef struct cli_copy {
-  char *dst;
-  const char *src;
-  size_t bytes;
-} cli_copy;
-
-static void *cli_copy_main(void *arg) {
-  cli_copy *c = arg;
-  memcpy(c->dst, c->src, c->bytes);
-  return NULL;
-}
-
-/* Best of 5 parallel copies of `bytes`; GB/s counting bytes read + written. */
-static double cli_copy_gbs(size_t bytes, int threads) {
-  char *a = malloc(bytes), *b = malloc(bytes);
-  if (!a || !b || threads < 1) {
-    free(a);
-    free(b);
-    return 0;
-  }
-  if (threads > 64) threads = 64;
-  memset(a, 1, bytes);
-  memset(b, 2, bytes);
-  pthread_t th[64];
-  cli_copy job[64];
-  double best = INFINITY;
-  for (int rep = 0; rep < 5; rep++) {
-    int started[64] = {0};
-    double t = bench_now();
-    for (int i = 0; i < threads; i++) {
-      size_t lo = bytes / (size_t)threads * (size_t)i;
-      size_t hi = i == threads - 1 ? bytes : bytes / (size_t)threads * (size_t)(i + 1);
-      job[i] = (cli_copy){b + lo, a + lo, hi - lo};
-      if (i > 0) started[i] = pthread_create(&th[i], NULL, cli_copy_main, &job[i]) == 0;
-      if (i > 0 && !started[i]) cli_copy_main(&job[i]);
-    }
-    cli_copy_main(&job[0]);
-    for (int i = 1; i < threads; i++)
-      if (started[i]) pthread_join(th[i], NULL);
-    t = bench_now() - t;
-    if (t < best) best = t;
-  }
-  free(a);
-  free(b);
-  return 2.0 * (double)bytes / best / 1e9;
-}
-
-typedef struct cli_read {
-  const uint64_t *p;
-  size_t n;
-  uint64_t x;
-} cli_read;
-
-typedef uint64_t cli_v4 __attribute__((vector_size(32))); /* GCC/Clang vector extension */
-
-static void *cli_read_main(void *arg) {
-  cli_read *c = arg;
-  cli_v4 a = {0}, b = {0}, v;
-  size_t i = 0;
-  for (; i + 8 <= c->n; i += 8) { /* two independent 4-word accumulators */
-    memcpy(&v, c->p + i, sizeof v);
-    a ^= v;
-    memcpy(&v, c->p + i + 4, sizeof v);
-    b ^= v;
-  }
-  a ^= b;
-  uint64_t x = a[0] ^ a[1] ^ a[2] ^ a[3];
-  for (; i < c->n; i++) x ^= c->p[i];
-  c->x = x;
-  return NULL;
-}
-
-/* Best of 5 parallel read-only passes over `bytes` (XOR of 64-bit words). */
-static double cli_read_gbs(size_t bytes, int threads) {
-  size_t n = bytes / sizeof(uint64_t);
-  uint64_t *a = malloc(n * sizeof *a);
-  if (!a || threads < 1) {
-    free(a);
-    return 0;
-  }
-  if (threads > 64) threads = 64;
-  for (size_t i = 0; i < n; i++) a[i] = i;
-  pthread_t th[64];
-  cli_read job[64];
-  double best = INFINITY;
-  volatile uint64_t sink = 0;
-  for (int rep = 0; rep < 5; rep++) {
-    int started[64] = {0};
-    double t = bench_now();
-    for (int i = 0; i < threads; i++) {
-      size_t lo = n / (size_t)threads * (size_t)i, hi = i == threads - 1 ? n : n / (size_t)threads * (size_t)(i + 1);
-      job[i] = (cli_read){a + lo, hi - lo, 0};
-      if (i > 0) started[i] = pthread_create(&th[i], NULL, cli_read_main, &job[i]) == 0;
-      if (i > 0 && !started[i]) cli_read_main(&job[i]);
-    }
-    cli_read_main(&job[0]);
-    for (int i = 1; i < threads; i++)
-      if (started[i]) pthread_join(th[i], NULL);
-    t = bench_now() - t;
-    for (int i = 0; i < threads; i++) sink ^= job[i].x;
-    if (t < best) best = t;
-  }
-  (void)sink;
-  free(a);
-  return (double)(n * sizeof(uint64_t)) / best / 1e9;
-}
 
 /* Best of 3 tdm_gemm calls, n x n, on ctx; GFLOP/s. Also the device's d2h
  * rate when d2h is not NULL (C read back after the last call). */

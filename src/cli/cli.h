@@ -46,6 +46,10 @@ void cli_cuda_info(FILE *f);
 /* ---- bench_cmd.c ---------------------------------------------------------- */
 int cli_bench(cli_opts *o); /* exit status: 0 all ok or skipped, 1 a check failed */
 
+/* ---- membw.c: host memory ceilings, GB/s ---------------------------------- */
+double cli_copy_gbs(size_t bytes, int threads); /* bytes read + written */
+double cli_read_gbs(size_t bytes, int threads); /* bytes read */
+
 /* ---- ceiling.c ------------------------------------------------------------ */
 /* Host ceilings with `threads` threads; device ones when dev is TDM_CUDA or
  * TDM_SIM and a context for it opens. */
