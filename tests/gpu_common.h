@@ -14,6 +14,8 @@
 
 #include "tandem/tandem.h"
 
+#include "support/support.h"
+
 static __attribute__((unused)) int gpu_sim_mode(void) {
   const char *v = getenv("TDM_GPU_TEST_SIM");
   return v && strcmp(v, "1") == 0;
@@ -52,21 +54,6 @@ static __attribute__((unused)) void gpu_fill(double *x, size_t n, double lo, dou
   }
 }
 
-/* A buffer of dtype dt holding v (converted for F32). */
-static __attribute__((unused)) tdm_buf *gpu_buf(tdm_ctx *c, tdm_dtype dt, size_t r, size_t k, const double *v) {
-  tdm_buf *b;
-  cr_assert_eq(tdm_buf_create(c, dt, r, k, &b), TDM_OK, "%s", tdm_last_error());
-  if (!v) return b;
-  if (dt == TDM_F64) {
-    cr_assert_eq(tdm_buf_write(b, v), TDM_OK);
-  } else {
-    float *f = malloc(r * k * sizeof *f);
-    for (size_t i = 0; i < r * k; i++) f[i] = (float)v[i];
-    cr_assert_eq(tdm_buf_write(b, f), TDM_OK);
-    free(f);
-  }
-  return b;
-}
 
 static __attribute__((unused)) double *gpu_read(tdm_buf *b) {
   size_t n = tdm_buf_rows(b) * tdm_buf_cols(b);

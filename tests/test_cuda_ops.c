@@ -9,6 +9,8 @@
 
 #include "tandem/tandem.h"
 
+#include "support/support.h"
+
 #ifndef TDM_TEST_CUDA_MODULE
 Test(cuda_ops, not_built) {
   cr_skip_test("the CUDA module is not built (no CUDA toolkit at configure time, or TDM_CUDA=OFF)");
@@ -32,19 +34,6 @@ static void fill(double *x, size_t n, double lo, double hi, uint64_t seed) {
   }
 }
 
-static tdm_buf *make(tdm_ctx *c, tdm_dtype dt, size_t r, size_t k, const double *v) {
-  tdm_buf *b;
-  cr_assert_eq(tdm_buf_create(c, dt, r, k, &b), TDM_OK);
-  if (dt == TDM_F64) {
-    cr_assert_eq(tdm_buf_write(b, v), TDM_OK);
-  } else {
-    float *f = malloc(r * k * sizeof *f);
-    for (size_t i = 0; i < r * k; i++) f[i] = (float)v[i];
-    cr_assert_eq(tdm_buf_write(b, f), TDM_OK);
-    free(f);
-  }
-  return b;
-}
 
 static void get(tdm_buf *b, double *out) {
   size_t n = tdm_buf_rows(b) * tdm_buf_cols(b);
@@ -66,7 +55,7 @@ Test(cuda_ops, reduce_copies_back_only_the_result) {
   fill(x, N, 1e6, 1e6 + 3, 1);
   for (int d = 0; d < 2; d++) {
     tdm_dtype dt = d ? TDM_F32 : TDM_F64;
-    tdm_buf *X = make(c, dt, N, 1, x);
+    tdm_buf *X = ts_buf(c, dt, N, 1, x);
     double xs[N];
     get(X, xs); /* the values as stored (rounded for F32) */
     tdm_ctx_stats_reset(c);
@@ -100,7 +89,7 @@ Test(cuda_ops, group_reduce_and_bad_ids) {
   fill(x, N, -5, 5, 2);
   fill(gd, N, 0, G - 1, 3); /* group 6 stays empty */
   for (int i = 0; i < N; i++) g[i] = (int32_t)gd[i];
-  tdm_buf *X = make(c, TDM_F64, N, 1, x), *Gb, *O;
+  tdm_buf *X = ts_buf(c, TDM_F64, N, 1, x), *Gb, *O;
   cr_assert_eq(tdm_buf_create(c, TDM_I32, N, 1, &Gb), TDM_OK);
   cr_assert_eq(tdm_buf_write(Gb, g), TDM_OK);
   cr_assert_eq(tdm_buf_create(c, TDM_F64, G, 1, &O), TDM_OK);
@@ -140,9 +129,9 @@ Test(cuda_ops, gemm_every_transpose_and_dtype) {
     for (int ta = 0; ta < 2; ta++)
       for (int tb = 0; tb < 2; tb++) {
         tdm_dtype dt = d ? TDM_F32 : TDM_F64;
-        tdm_buf *A = ta ? make(c, dt, K, M, a) : make(c, dt, M, K, a);
-        tdm_buf *B = tb ? make(c, dt, N, K, b) : make(c, dt, K, N, b);
-        tdm_buf *C = make(c, dt, M, N, c0);
+        tdm_buf *A = ta ? ts_buf(c, dt, K, M, a) : ts_buf(c, dt, M, K, a);
+        tdm_buf *B = tb ? ts_buf(c, dt, N, K, b) : ts_buf(c, dt, K, N, b);
+        tdm_buf *C = ts_buf(c, dt, M, N, c0);
         cr_assert_eq(tdm_gemm(c, ta, tb, 0.5, A, B, 2.0, C), TDM_OK, "%s", tdm_last_error());
         get(C, out);
         for (int i = 0; i < M; i++)
@@ -168,7 +157,7 @@ Test(cuda_ops, crossprod_cholesky_solve_chain) {
   enum { N = 40, P = 6, R = 2 };
   double x[N * P], b[P * R], xtx[P * P], r[P * P], sol[P * R];
   fill(x, N * P, -1, 1, 7), fill(b, P * R, -1, 1, 8);
-  tdm_buf *X = make(c, TDM_F64, N, P, x), *C, *Rb, *B = make(c, TDM_F64, P, R, b);
+  tdm_buf *X = ts_buf(c, TDM_F64, N, P, x), *C, *Rb, *B = ts_buf(c, TDM_F64, P, R, b);
   cr_assert_eq(tdm_buf_create(c, TDM_F64, P, P, &C), TDM_OK);
   cr_assert_eq(tdm_buf_create(c, TDM_F64, P, P, &Rb), TDM_OK);
   tdm_ctx_stats_reset(c);
@@ -219,7 +208,7 @@ Test(cuda_ops, large_transfers_staged_in_chunks) {
   cr_assert_eq(tdm_buf_create(c, TDM_F64, n, 1, &Y), TDM_OK);
   long h0 = fk.h2d_copies, d0 = fk.d2h_copies, p0 = fk.pinned_allocs;
   double one = 1;
-  tdm_buf *S = make(c, TDM_F64, 1, 1, &one);
+  tdm_buf *S = ts_buf(c, TDM_F64, 1, 1, &one);
   /* Y = X * 1 (an n x 1 by 1 x 1 product): X up, Y down */
   cr_assert_eq(tdm_gemm(c, TDM_NOTRANS, TDM_NOTRANS, 1.0, X, S, 0.0, Y), TDM_OK, "%s", tdm_last_error());
   cr_assert_eq(tdm_buf_read(Y, y), TDM_OK);
@@ -267,7 +256,7 @@ Test(cuda_ops, lanes_wait_for_root_and_finish_each_op) {
   cr_assert_eq(tdm__ctx_lane(c, TDM_LANE_GPU, &lane), TDM_OK, "%s", tdm_last_error());
   double a[16], out[16];
   fill(a, 16, -1, 1, 10);
-  tdm_buf *A = make(c, TDM_F64, 4, 4, a), *C;
+  tdm_buf *A = ts_buf(c, TDM_F64, 4, 4, a), *C;
   cr_assert_eq(tdm_buf_create(c, TDM_F64, 4, 4, &C), TDM_OK);
   long w0 = fk.waits, s0 = fk.syncs;
   cr_assert_eq(tdm_gemm(lane, TDM_TRANS, TDM_NOTRANS, 1.0, A, A, 0.0, C), TDM_OK, "%s", tdm_last_error());

@@ -14,9 +14,9 @@ Test(gpu_chain, moves_only_input_and_result, .timeout = 120) {
   size_t n = 20000, p = 100;
   double *x = malloc(n * p * sizeof *x), *y = malloc(n * sizeof *y);
   gpu_fill(x, n * p, -1, 1), gpu_fill(y, n, -1, 1);
-  tdm_buf *X = gpu_buf(g, TDM_F64, n, p, x), *Y = gpu_buf(g, TDM_F64, n, 1, y);
-  tdm_buf *XtX = gpu_buf(g, TDM_F64, p, p, NULL), *Xty = gpu_buf(g, TDM_F64, p, 1, NULL);
-  tdm_buf *Fit = gpu_buf(g, TDM_F64, n, 1, NULL);
+  tdm_buf *X = ts_buf(g, TDM_F64, n, p, x), *Y = ts_buf(g, TDM_F64, n, 1, y);
+  tdm_buf *XtX = ts_buf(g, TDM_F64, p, p, NULL), *Xty = ts_buf(g, TDM_F64, p, 1, NULL);
+  tdm_buf *Fit = ts_buf(g, TDM_F64, n, 1, NULL);
   tdm_ctx_stats_reset(g);
   cr_assert_eq(tdm_crossprod(g, X, XtX), TDM_OK, "%s", tdm_last_error());
   cr_assert_eq(tdm_gemm(g, TDM_TRANS, TDM_NOTRANS, 1.0, X, Y, 0.0, Xty), TDM_OK);
@@ -59,7 +59,7 @@ Test(gpu_chain, transfers_round_trip, .timeout = 120) {
     size_t n = sizes[si];
     double *x = malloc(n * sizeof *x), *y = malloc(n * sizeof *y), one = 1;
     gpu_fill(x, n, -1e3, 1e3);
-    tdm_buf *X, *Y = gpu_buf(g, TDM_F64, n, 1, NULL), *S = gpu_buf(g, TDM_F64, 1, 1, &one);
+    tdm_buf *X, *Y = ts_buf(g, TDM_F64, n, 1, NULL), *S = ts_buf(g, TDM_F64, 1, 1, &one);
     cr_assert_eq(tdm_buf_wrap(g, TDM_F64, n, 1, x, &X), TDM_OK);
     for (int rep = 0; rep < 2; rep++) {
       cr_assert_eq(tdm_gemm(g, TDM_NOTRANS, TDM_NOTRANS, 1.0, X, S, 0.0, Y), TDM_OK, "%s", tdm_last_error());
@@ -101,8 +101,8 @@ Test(gpu_chain, device_oom_is_a_status, .timeout = 120) {
   /* a small input, then an output that does not fit */
   double a[1024];
   gpu_fill(a, 1024, 0, 1);
-  tdm_buf *A = gpu_buf(g, TDM_F64, 1024, 1, a), *At = gpu_buf(g, TDM_F64, 1, 1024, a);
-  tdm_buf *C = gpu_buf(g, TDM_F64, 1024, 1 << 20, NULL); /* 8 GiB */
+  tdm_buf *A = ts_buf(g, TDM_F64, 1024, 1, a), *At = ts_buf(g, TDM_F64, 1, 1024, a);
+  tdm_buf *C = ts_buf(g, TDM_F64, 1024, 1 << 20, NULL); /* 8 GiB */
   st = tdm_gemm(g, TDM_NOTRANS, TDM_NOTRANS, 1.0, A, At, 0.0, C);
   if (st == TDM_OK) cr_skip_test("8 GiB still fit: memory freed by others meanwhile");
   cr_assert_eq(st, TDM_ERR_DEVICE_NOMEM, "%s", tdm_last_error());
@@ -111,7 +111,7 @@ Test(gpu_chain, device_oom_is_a_status, .timeout = 120) {
   cr_assert_arr_eq(back, a, sizeof a);
   for (int i = 0; i < nh; i++) tdm_buf_destroy(hog[i]);
   tdm_buf_destroy(C);
-  tdm_buf *C2 = gpu_buf(g, TDM_F64, 1024, 1024, NULL);
+  tdm_buf *C2 = ts_buf(g, TDM_F64, 1024, 1024, NULL);
   cr_assert_eq(tdm_gemm(g, TDM_NOTRANS, TDM_NOTRANS, 1.0, A, At, 0.0, C2), TDM_OK,
                "works again once memory is freed: %s", tdm_last_error());
   tdm_buf_destroy(A), tdm_buf_destroy(At), tdm_buf_destroy(C2);
@@ -137,8 +137,8 @@ Test(gpu_chain, lanes_see_each_others_writes, .timeout = 120) {
   double *a = malloc(n * p * sizeof *a), *eye = calloc(p * p, sizeof *eye);
   gpu_fill(a, n * p, -1, 1);
   for (size_t i = 0; i < p; i++) eye[i + i * p] = 1;
-  tdm_buf *A = gpu_buf(g, TDM_F64, n, p, a), *I = gpu_buf(g, TDM_F64, p, p, eye);
-  tdm_buf *B = gpu_buf(g, TDM_F64, n, p, NULL);
+  tdm_buf *A = ts_buf(g, TDM_F64, n, p, a), *I = ts_buf(g, TDM_F64, p, p, eye);
+  tdm_buf *B = ts_buf(g, TDM_F64, n, p, NULL);
   /* B = A I on the root's stream, not waited for; lane 0 reads B at once */
   cr_assert_eq(tdm_gemm(g, TDM_NOTRANS, TDM_NOTRANS, 1.0, A, I, 0.0, B), TDM_OK, "%s", tdm_last_error());
   lane_job jobs[L];
@@ -146,7 +146,7 @@ Test(gpu_chain, lanes_see_each_others_writes, .timeout = 120) {
   for (int i = 0; i < L; i++) {
     cr_assert_eq(tdm__ctx_lane(g, TDM_LANE_GPU, &jobs[i].lane), TDM_OK, "%s", tdm_last_error());
     jobs[i].A = i ? A : B;
-    jobs[i].C = gpu_buf(g, TDM_F64, p, p, NULL);
+    jobs[i].C = ts_buf(g, TDM_F64, p, p, NULL);
   }
   for (int i = 0; i < L; i++) pthread_create(&th[i], NULL, lane_main, &jobs[i]);
   for (int i = 0; i < L; i++) pthread_join(th[i], NULL);

@@ -17,7 +17,7 @@ Test(gpu_ops, reduce_matches_cpu, .timeout = 120) {
       tdm_dtype dt = d ? TDM_F32 : TDM_F64;
       double *x = malloc(n * sizeof *x);
       gpu_fill(x, n, -3, 5);
-      tdm_buf *xg = gpu_buf(g, dt, n, 1, x), *xc = gpu_buf(c, dt, n, 1, x);
+      tdm_buf *xg = ts_buf(g, dt, n, 1, x), *xc = ts_buf(c, dt, n, 1, x);
       double og[6], oc[6];
       cr_assert_eq(tdm_reduce(g, xg, 6, ops, og), TDM_OK, "%s", tdm_last_error());
       cr_assert_eq(tdm_reduce(c, xc, 6, ops, oc), TDM_OK, "%s", tdm_last_error());
@@ -51,7 +51,7 @@ Test(gpu_ops, reduce_stable_and_nan) {
   long double mean = s / n;
   for (size_t i = 0; i < n; i++) q += (x[i] - mean) * (x[i] - mean);
   double ref = (double)(q / (n - 1)), var;
-  tdm_buf *b = gpu_buf(g, TDM_F64, n, 1, x);
+  tdm_buf *b = ts_buf(g, TDM_F64, n, 1, x);
   tdm_reduce_op op = TDM_VAR;
   cr_assert_eq(tdm_reduce(g, b, 1, &op, &var), TDM_OK, "%s", tdm_last_error());
   cr_assert_float_eq(var, ref, 1e-6 * ref, "VAR offset by 1e9: %.17g vs %.17g", var, ref);
@@ -74,8 +74,8 @@ Test(gpu_ops, group_reduce_matches_cpu, .timeout = 120) {
   for (size_t i = 0; i < n; i++) id[i] = (int32_t)gd[i];
   for (int d = 0; d < 2; d++) {
     tdm_dtype dt = d ? TDM_F32 : TDM_F64;
-    tdm_buf *xg = gpu_buf(g, dt, n, 1, x), *xc = gpu_buf(c, dt, n, 1, x), *ig, *ic;
-    tdm_buf *og = gpu_buf(g, TDM_F64, G, 1, NULL), *oc = gpu_buf(c, TDM_F64, G, 1, NULL);
+    tdm_buf *xg = ts_buf(g, dt, n, 1, x), *xc = ts_buf(c, dt, n, 1, x), *ig, *ic;
+    tdm_buf *og = ts_buf(g, TDM_F64, G, 1, NULL), *oc = ts_buf(c, TDM_F64, G, 1, NULL);
     cr_assert_eq(tdm_buf_create(g, TDM_I32, n, 1, &ig), TDM_OK);
     cr_assert_eq(tdm_buf_create(c, TDM_I32, n, 1, &ic), TDM_OK);
     cr_assert_eq(tdm_buf_write(ig, id), TDM_OK);
@@ -94,7 +94,7 @@ Test(gpu_ops, group_reduce_matches_cpu, .timeout = 120) {
     tdm_buf_destroy(og), tdm_buf_destroy(oc);
   }
   id[777] = -1;
-  tdm_buf *xg = gpu_buf(g, TDM_F64, n, 1, x), *ig, *og = gpu_buf(g, TDM_F64, G, 1, NULL);
+  tdm_buf *xg = ts_buf(g, TDM_F64, n, 1, x), *ig, *og = ts_buf(g, TDM_F64, G, 1, NULL);
   cr_assert_eq(tdm_buf_create(g, TDM_I32, n, 1, &ig), TDM_OK);
   cr_assert_eq(tdm_buf_write(ig, id), TDM_OK);
   cr_assert_eq(tdm_group_reduce(g, xg, ig, G, TDM_MEAN, og), TDM_ERR_INVALID);
@@ -116,9 +116,9 @@ Test(gpu_ops, gemm_matches_cpu_full_fp32, .timeout = 120) {
         tdm_buf *A[2], *B[2], *C[2];
         tdm_ctx *cx[2] = {g, c};
         for (int s = 0; s < 2; s++) {
-          A[s] = ta ? gpu_buf(cx[s], dt, K, M, a) : gpu_buf(cx[s], dt, M, K, a);
-          B[s] = tb ? gpu_buf(cx[s], dt, N, K, b) : gpu_buf(cx[s], dt, K, N, b);
-          C[s] = gpu_buf(cx[s], dt, M, N, c0);
+          A[s] = ta ? ts_buf(cx[s], dt, K, M, a) : ts_buf(cx[s], dt, M, K, a);
+          B[s] = tb ? ts_buf(cx[s], dt, N, K, b) : ts_buf(cx[s], dt, K, N, b);
+          C[s] = ts_buf(cx[s], dt, M, N, c0);
           cr_assert_eq(tdm_gemm(cx[s], ta, tb, -0.75, A[s], B[s], 0.5, C[s]), TDM_OK, "%s", tdm_last_error());
         }
         double *rg = gpu_read(C[0]), *rc = gpu_read(C[1]);
@@ -142,10 +142,10 @@ Test(gpu_ops, crossprod_cholesky_solve_match_cpu, .timeout = 120) {
     tdm_buf *X[2], *C[2], *R[2], *B[2];
     tdm_ctx *cx[2] = {g, c};
     for (int s = 0; s < 2; s++) {
-      X[s] = gpu_buf(cx[s], dt, n, p, x);
-      C[s] = gpu_buf(cx[s], dt, p, p, NULL);
-      R[s] = gpu_buf(cx[s], dt, p, p, NULL);
-      B[s] = gpu_buf(cx[s], dt, p, r, b);
+      X[s] = ts_buf(cx[s], dt, n, p, x);
+      C[s] = ts_buf(cx[s], dt, p, p, NULL);
+      R[s] = ts_buf(cx[s], dt, p, p, NULL);
+      B[s] = ts_buf(cx[s], dt, p, r, b);
       cr_assert_eq(tdm_crossprod(cx[s], X[s], C[s]), TDM_OK, "%s", tdm_last_error());
       cr_assert_eq(tdm_crossprod(cx[s], X[s], R[s]), TDM_OK);
     }
@@ -167,7 +167,7 @@ Test(gpu_ops, crossprod_cholesky_solve_match_cpu, .timeout = 120) {
       tdm_buf_destroy(X[s]), tdm_buf_destroy(C[s]), tdm_buf_destroy(R[s]), tdm_buf_destroy(B[s]);
   }
   double m[9] = {1, 2, 3, 2, 1, 4, 3, 4, 1};
-  tdm_buf *M = gpu_buf(g, TDM_F64, 3, 3, m);
+  tdm_buf *M = ts_buf(g, TDM_F64, 3, 3, m);
   cr_assert_eq(tdm_cholesky(g, M), TDM_ERR_NUMERIC);
   cr_assert(strstr(tdm_last_error(), "not positive definite"), "%s", tdm_last_error());
   tdm_buf_destroy(M);
