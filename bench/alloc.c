@@ -135,7 +135,7 @@ void bench_alloc(bench_run *r) {
   bench_row_init(r, &rows[1], "dynamic", "f64", size);
   bench_row_init(r, &rows[2], "LPT bound", "f64", size);
   if (bench_skipping(r, rows, 3)) return;
-  al_state st = {NULL, {TDM_SCHED_STATIC, 0}, {0}, {0}, {0}};
+  al_state st = {NULL, {TDM_SCHED_STATIC, 0, TDM_LANE_ANY}, {0}, {0}, {0}};
   double total = 0, means[2][AL_TASKS], mu, sd;
   for (int i = 0; i < AL_TASKS; i++) total += (double)(st.n[i] = i < AL_SLOW ? slow : fast);
   al_moments(&mu, &sd);

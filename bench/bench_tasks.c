@@ -129,7 +129,7 @@ static void overhead(tdm_pool *p, int W, long n, int reps) {
 #endif
   for (int r = 0; r < reps; r++) { /* interleaved, so drift hits all alike */
     double t0 = now();
-    tdm_status s = tdm_map(p, (size_t)n, empty_item, NULL, (tdm_schedule){TDM_SCHED_DYNAMIC, 1});
+    tdm_status s = tdm_map(p, (size_t)n, empty_item, NULL, (tdm_schedule){TDM_SCHED_DYNAMIC, 1, TDM_LANE_ANY});
     if (s != TDM_OK) die("tdm_map", s);
     t[0][r] = now() - t0;
     t[1][r] = submit_wait(p, n, f);
@@ -266,7 +266,7 @@ static void alloc_scenario(tdm_pool *p, int W, double scale) {
   for (int k = 0; k < 3; k++) {
     for (int i = 0; i < AL_TASKS; i++) run[k].n[i] = (size_t)((i < AL_SLOW ? 5e7 : 1e6) * scale);
     double t0 = now(), c0 = cpu_secs();
-    tdm_status s = tdm_map(p, AL_TASKS, al_task, &run[k], (tdm_schedule){(tdm_sched_kind)k, 0});
+    tdm_status s = tdm_map(p, AL_TASKS, al_task, &run[k], (tdm_schedule){(tdm_sched_kind)k, 0, TDM_LANE_ANY});
     if (s != TDM_OK) die("tdm_map", s);
     mk[k] = now() - t0;
     double busy = (cpu_secs() - c0) / mk[k];

@@ -31,7 +31,7 @@ static tdm_status cv_once(void *p, int xfer, double *secs) {
   tdm_status st = TDM_OK;
   double t = bench_now();
   if (s->pool) {
-    tdm_schedule sched = {TDM_SCHED_DYNAMIC, 1};
+    tdm_schedule sched = {TDM_SCHED_DYNAMIC, 1, TDM_LANE_ANY};
     st = tdm_map(s->pool, CV_FOLDS, cv_task, s, sched);
   } else {
     for (size_t k = 0; k < CV_FOLDS && st == TDM_OK; k++)

@@ -35,7 +35,7 @@ static tdm_status ne_method(const tdm_task_env *env, size_t m, void *arg) {
 static tdm_status ne_fold(const tdm_task_env *env, size_t k, void *arg) {
   (void)env;
   ne_inner in = {arg, k};
-  tdm_schedule sched = {TDM_SCHED_DYNAMIC, 1};
+  tdm_schedule sched = {TDM_SCHED_DYNAMIC, 1, TDM_LANE_ANY};
   return tdm_map(in.s->pool, NE_METHODS, ne_method, &in, sched);
 }
 
@@ -47,7 +47,7 @@ static tdm_status ne_pair(const tdm_task_env *env, size_t i, void *arg) {
 static tdm_status ne_once(void *p, int xfer, double *secs) {
   (void)xfer;
   ne_state *s = p;
-  tdm_schedule sched = {TDM_SCHED_DYNAMIC, 1};
+  tdm_schedule sched = {TDM_SCHED_DYNAMIC, 1, TDM_LANE_ANY};
   double t = bench_now();
   tdm_status st = s->nested ? tdm_map(s->pool, NE_FOLDS, ne_fold, s, sched)
                             : tdm_map(s->pool, NE_FOLDS * NE_METHODS, ne_pair, s, sched);

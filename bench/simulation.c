@@ -53,7 +53,7 @@ static tdm_status si_rep(const tdm_task_env *env, size_t i, void *arg) {
 static tdm_status si_once(void *p, int xfer, double *secs) {
   (void)xfer;
   si_state *s = p;
-  tdm_schedule sched = {TDM_SCHED_STATIC, 0};
+  tdm_schedule sched = {TDM_SCHED_STATIC, 0, TDM_LANE_ANY};
   double t = bench_now();
   tdm_status st = tdm_map(s->pool, s->R, si_rep, s, sched);
   *secs = bench_now() - t;

@@ -57,7 +57,7 @@ static tdm_status st_once(void *p, int xfer, double *secs) {
     if (st == TDM_OK) st = tdm_group_reduce(s->ctx, s->y, s->g, s->d->G, TDM_MEAN, s->out);
     if (st == TDM_OK) st = xfer ? tdm_buf_read(s->out, s->d->mean) : tdm_ctx_sync(s->ctx);
   } else {
-    tdm_schedule sched = {TDM_SCHED_DYNAMIC, 0};
+    tdm_schedule sched = {TDM_SCHED_DYNAMIC, 0, TDM_LANE_ANY};
     st = tdm_map(s->pool, s->d->G, st_group, s, sched);
   }
   *secs = bench_now() - t;

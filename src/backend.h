@@ -97,6 +97,15 @@ typedef struct tdm__backend {
   tdm_status (*solve_spd)(void *st, tdm_dtype dt, size_t n, size_t nrhs, void *A, void *B);
   tdm_status (*eval)(void *st, const tdm__prog *prog, const tdm__eval_args *a);
   tdm_status (*rng_fill)(void *st, const tdm__rng_req *req, void *out);
+
+  /* ---- second wave: views, copy, take, nonzero ---- */
+
+  /* ---- second wave: expressions (eval_reduce) ---- */
+
+  /* ---- second wave: statistics (reduce_axis, group_stats, sort, quantile) ---- */
+
+  /* ---- second wave: linear algebra for model fitting ---- */
+
 } tdm__backend;
 
 /* The built-in backends. */

@@ -181,12 +181,12 @@ Test(task_future, argument_errors_name_the_function, .timeout = 120) {
   cr_assert_eq(tdm_future_cancel(NULL), TDM_ERR_INVALID);
   tdm_future_release(NULL);
   tdm_pool_destroy(NULL);
-  tdm_schedule s = {TDM_SCHED_DYNAMIC, 0};
+  tdm_schedule s = {TDM_SCHED_DYNAMIC, 0, TDM_LANE_ANY};
   cr_assert_eq(tdm_map(NULL, 4, nop_item, NULL, s), TDM_ERR_INVALID);
   cr_assert(strstr(tdm_last_error(), "tdm_map: p"));
   cr_assert_eq(tdm_map(p, 4, NULL, NULL, s), TDM_ERR_INVALID);
   cr_assert(strstr(tdm_last_error(), "tdm_map: fn"));
-  cr_assert_eq(tdm_map(p, 4, nop_item, NULL, (tdm_schedule){(tdm_sched_kind)9, 0}), TDM_ERR_INVALID);
+  cr_assert_eq(tdm_map(p, 4, nop_item, NULL, (tdm_schedule){(tdm_sched_kind)9, 0, TDM_LANE_ANY}), TDM_ERR_INVALID);
   cr_assert(strstr(tdm_last_error(), "tdm_map: sched.kind"));
   cr_assert_eq(tdm_map(p, SIZE_MAX, nop_item, NULL, s), TDM_ERR_INVALID);
   cr_assert(strstr(tdm_last_error(), "tdm_map: n"));
@@ -213,7 +213,7 @@ Test(task_future, allocation_failures, .timeout = 120) {
     tdm_pool_config pc = {2, 0};
     tdm_status s = tdm_pool_create(ctx, &pc, &p);
     if (s == TDM_OK) s = tdm_submit(p, TDM_LANE_CPU, count_task, NULL, &f);
-    if (s == TDM_OK) s = tdm_map(p, 1000, sum_item, &sum, (tdm_schedule){TDM_SCHED_DYNAMIC, 4});
+    if (s == TDM_OK) s = tdm_map(p, 1000, sum_item, &sum, (tdm_schedule){TDM_SCHED_DYNAMIC, 4, TDM_LANE_ANY});
     tdm__alloc_fail_after(0);
     cr_assert(s == TDM_OK || s == TDM_ERR_NOMEM, "k=%ld: %s", k, tdm_status_name(s));
     if (s == TDM_ERR_NOMEM) cr_assert(strstr(tdm_last_error(), "tdm_"), "k=%ld: %s", k, tdm_last_error());

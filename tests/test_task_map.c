@@ -65,7 +65,7 @@ Test(task_map, map_every_schedule_and_size, .timeout = 120) {
   for (int k = TDM_SCHED_STATIC; k <= TDM_SCHED_GUIDED; k++)
     for (size_t a = 0; a < sizeof sizes / sizeof *sizes; a++)
       for (size_t b = 0; b < sizeof chunks / sizeof *chunks; b++)
-        check_map(p, W, sizes[a], (tdm_schedule){(tdm_sched_kind)k, chunks[b]});
+        check_map(p, W, sizes[a], (tdm_schedule){(tdm_sched_kind)k, chunks[b], TDM_LANE_ANY});
   tdm_pool_destroy(p);
   tdm_ctx_destroy(ctx);
 }
@@ -75,8 +75,8 @@ Test(task_map, map_default_pool_uses_context_threads, .timeout = 120) {
   tdm_pool *p = NULL;
   cr_assert_eq(tdm_pool_create(ctx, NULL, &p), TDM_OK, "%s", tdm_last_error());
   for (int k = TDM_SCHED_STATIC; k <= TDM_SCHED_GUIDED; k++) {
-    check_map(p, 2, 1, (tdm_schedule){(tdm_sched_kind)k, 0});
-    check_map(p, 2, 100000, (tdm_schedule){(tdm_sched_kind)k, 0});
+    check_map(p, 2, 1, (tdm_schedule){(tdm_sched_kind)k, 0, TDM_LANE_ANY});
+    check_map(p, 2, 100000, (tdm_schedule){(tdm_sched_kind)k, 0, TDM_LANE_ANY});
   }
   tdm_pool_destroy(p);
   tdm_ctx_destroy(ctx);
@@ -104,7 +104,7 @@ Test(task_map, static_default_chunks_are_contiguous, .timeout = 120) {
   block_check b;
   b.n = 40000;
   for (int i = 0; i < 4; i++) atomic_init(&b.first_worker[i], -1);
-  cr_assert_eq(tdm_map(p, b.n, block_fn, &b, (tdm_schedule){TDM_SCHED_STATIC, 0}), TDM_OK, "%s",
+  cr_assert_eq(tdm_map(p, b.n, block_fn, &b, (tdm_schedule){TDM_SCHED_STATIC, 0, TDM_LANE_ANY}), TDM_OK, "%s",
                tdm_last_error());
   tdm_pool_destroy(p);
   tdm_ctx_destroy(ctx);
@@ -151,7 +151,7 @@ Test(task_map, map_returns_lowest_failure_and_cancels_the_rest, .timeout = 120) 
       f.calls = calloc(n, sizeof *f.calls);
       atomic_store(&failed300, 0);
       tdm_status *st = malloc(n * sizeof *st);
-      tdm_status s = tdm_map_status(p, n, failing, &f, (tdm_schedule){(tdm_sched_kind)k, chunks[c]}, st);
+      tdm_status s = tdm_map_status(p, n, failing, &f, (tdm_schedule){(tdm_sched_kind)k, chunks[c], TDM_LANE_ANY}, st);
       cr_assert_eq(s, TDM_ERR_INVALID, "kind %d: got %s", k, tdm_status_name(s));
       cr_assert(strstr(tdm_last_error(), "tdm_map") && strstr(tdm_last_error(), "index 300") &&
                     strstr(tdm_last_error(), "tdm_buf_create"),
@@ -187,7 +187,7 @@ Test(task_map, map_returns_lowest_failure_and_cancels_the_rest, .timeout = 120) 
   atomic_init(&f.ran, 0);
   atomic_store(&failed300, 0);
   f.calls = calloc(n, sizeof *f.calls);
-  cr_assert_eq(tdm_map(p, n, failing, &f, (tdm_schedule){TDM_SCHED_DYNAMIC, 0}), TDM_ERR_INVALID);
+  cr_assert_eq(tdm_map(p, n, failing, &f, (tdm_schedule){TDM_SCHED_DYNAMIC, 0, TDM_LANE_ANY}), TDM_ERR_INVALID);
   free(f.calls);
   tdm_pool_destroy(p);
   tdm_ctx_destroy(ctx);
@@ -209,7 +209,7 @@ Test(task_map, a_forked_child_starts_its_own_workers, .timeout = 60) {
 #else
   tdm_ctx *ctx = ts_ctx(TDM_CPU, 0);
   tdm_pool *p = ts_pool(ctx, 2);
-  check_map(p, 2, 1000, (tdm_schedule){TDM_SCHED_DYNAMIC, 0});
+  check_map(p, 2, 1000, (tdm_schedule){TDM_SCHED_DYNAMIC, 0, TDM_LANE_ANY});
   fork_parent_pool = p; /* the child abandons them: reachable, not leaked */
   fork_parent_ctx = ctx;
   pid_t pid = fork();
@@ -224,7 +224,7 @@ Test(task_map, a_forked_child_starts_its_own_workers, .timeout = 60) {
     atomic_long sum;
     atomic_init(&sum, 0);
     int ok = tdm_ctx_create(&cfg, &c2) == TDM_OK && tdm_pool_create(c2, NULL, &p2) == TDM_OK &&
-             tdm_map(p2, 5000, sum_item, &sum, (tdm_schedule){TDM_SCHED_DYNAMIC, 0}) == TDM_OK &&
+             tdm_map(p2, 5000, sum_item, &sum, (tdm_schedule){TDM_SCHED_DYNAMIC, 0, TDM_LANE_ANY}) == TDM_OK &&
              atomic_load(&sum) == 5000L * 4999 / 2;
     tdm_pool_destroy(p2);
     tdm_ctx_destroy(c2);
@@ -233,7 +233,7 @@ Test(task_map, a_forked_child_starts_its_own_workers, .timeout = 60) {
   int st = 0;
   cr_assert_eq(waitpid(pid, &st, 0), pid);
   cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "child failed (status %d)", st);
-  check_map(p, 2, 1000, (tdm_schedule){TDM_SCHED_GUIDED, 0});
+  check_map(p, 2, 1000, (tdm_schedule){TDM_SCHED_GUIDED, 0, TDM_LANE_ANY});
   tdm_pool_destroy(p);
   tdm_ctx_destroy(ctx);
 #endif

@@ -115,7 +115,7 @@ static tdm_status map_level(const tdm_task_env *env, size_t i, void *arg) {
   level me = {up->m, up->depth + 1, up->path * 8 + i};
   (void)env;
   if (me.depth == 3) return leaf_wait(up->m->pool, me.path, &up->m->leaves[me.path]);
-  return tdm_map(up->m->pool, 8, map_level, &me, (tdm_schedule){up->m->kind, 0}); /* map and wait */
+  return tdm_map(up->m->pool, 8, map_level, &me, (tdm_schedule){up->m->kind, 0, TDM_LANE_ANY}); /* map and wait */
 }
 
 static void nest_map(int workers, tdm_sched_kind kind) {
@@ -126,7 +126,7 @@ static void nest_map(int workers, tdm_sched_kind kind) {
   uint64_t leaves[512] = {0};
   mapctx m = {p, leaves, kind};
   level top = {&m, 0, 0};
-  cr_assert_eq(tdm_map(p, 8, map_level, &top, (tdm_schedule){kind, 0}), TDM_OK, "%s",
+  cr_assert_eq(tdm_map(p, 8, map_level, &top, (tdm_schedule){kind, 0, TDM_LANE_ANY}), TDM_OK, "%s",
                tdm_last_error());
   for (uint64_t i = 0; i < 512; i++) cr_assert_eq(leaves[i], leaf_value(i), "leaf %d", (int)i);
   tdm_pool_destroy(p);
@@ -155,7 +155,7 @@ static tdm_status mixed_item(const tdm_task_env *env, size_t i, void *arg) {
 
 static tdm_status mixed_root(const tdm_task_env *env, void *arg) {
   (void)env;
-  return tdm_map(arg, 64, mixed_item, arg, (tdm_schedule){TDM_SCHED_DYNAMIC, 0});
+  return tdm_map(arg, 64, mixed_item, arg, (tdm_schedule){TDM_SCHED_DYNAMIC, 0, TDM_LANE_ANY});
 }
 
 Test(task_nest, submit_inside_map_inside_task, .timeout = 120) {
@@ -190,7 +190,7 @@ Test(task_nest, million_empty_map_tasks, .timeout = 300) {
   tdm_pool *p;
   cr_assert_eq(tdm_pool_create(ctx, NULL, &p), TDM_OK);
   unsigned char *seen = calloc(n, 1);
-  cr_assert_eq(tdm_map(p, n, empty_item, seen, (tdm_schedule){TDM_SCHED_DYNAMIC, 1}), TDM_OK);
+  cr_assert_eq(tdm_map(p, n, empty_item, seen, (tdm_schedule){TDM_SCHED_DYNAMIC, 1, TDM_LANE_ANY}), TDM_OK);
   size_t count = 0;
   for (size_t i = 0; i < n; i++) count += seen[i];
   cr_assert_eq(count, n);

@@ -167,7 +167,7 @@ static void run_job(tdm_dist *d, job *j, tdm_map_fn fn, int reps, const char *si
   cfg.threads = 1;
   tdm_ctx_create(&cfg, &env.ctx);
   tdm_dist_set_ctx(d, env.ctx);
-  const tdm_schedule scheds[2] = {{TDM_SCHED_STATIC, 0}, {TDM_SCHED_DYNAMIC, j->n < 100 ? 1 : 0}};
+  const tdm_schedule scheds[2] = {{TDM_SCHED_STATIC, 0, TDM_LANE_ANY}, {TDM_SCHED_DYNAMIC, j->n < 100 ? 1 : 0, TDM_LANE_ANY}};
   int ok[2] = {1, 1};
   for (int r = 0; r <= reps; r++) { /* round 0 warms up and is not counted */
     quiet_barrier();

@@ -45,7 +45,7 @@ int main(int argc, char **argv) {
   if (s == TDM_OK) s = tdm_ctx_create(&cfg, &ctx);
   if (s == TDM_OK && tdm_pool_create(ctx, NULL, &pool) != TDM_OK) pool = NULL; /* no pool: serial */
   tdm_dist_set_ctx(d, ctx);
-  tdm_schedule sched = {TDM_SCHED_DYNAMIC, 0};
+  tdm_schedule sched = {TDM_SCHED_DYNAMIC, 0, TDM_LANE_ANY};
   if (s == TDM_OK) s = tdm_dist_map(d, pool, NREP, replicate, &st, sched, st.out, 2 * sizeof(double));
   if (s != TDM_OK) {
     fprintf(stderr, "rank %d: %s\n", rank, tdm_last_error());

@@ -80,7 +80,7 @@ int main(int argc, char **argv) {
   int rc = 0;
   for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
     s.n = sizes[k];
-    tdm_schedule sched = {TDM_SCHED_STATIC, 0}; /* many equal tasks: chunk them */
+    tdm_schedule sched = {TDM_SCHED_STATIC, 0, TDM_LANE_ANY}; /* many equal tasks: chunk them */
     if (tdm_map(pool, R, replicate, &s, sched) != TDM_OK) {
       rc = fail();
       break;

@@ -39,7 +39,8 @@ TDM_API const char *tdm_version(void);
   XX(ERR_PARSE, "expression parse error")                                      \
   XX(ERR_BACKEND, "backend library call failed")                               \
   XX(ERR_CANCELLED, "cancelled")                                               \
-  XX(ERR_INTERNAL, "internal error")
+  XX(ERR_INTERNAL, "internal error")                                           \
+  XX(ERR_UNSUPPORTED, "not supported by this build or machine")
 
 typedef enum tdm_status {
 #define TDM__XX(name, text) TDM_##name,
@@ -104,6 +105,33 @@ TDM_API size_t tdm_buf_rows(const tdm_buf *b);
 TDM_API size_t tdm_buf_cols(const tdm_buf *b);
 TDM_API tdm_dtype tdm_buf_dtype(const tdm_buf *b);
 
+/* ---- views, copies, indexing ----------------------------------------------- */
+/* A window of rows r0..r0+nrows-1 and columns c0..c0+ncols-1 of b that shares
+ * b's storage (no copy). Every call that takes a buffer takes a view, and a
+ * write through a view is seen by b. A view of a view views the same storage;
+ * the storage lives until b and all its views are destroyed, in any order.
+ * A window outside b, or nrows or ncols of 0, is TDM_ERR_INVALID. */
+TDM_API tdm_status tdm_buf_view(tdm_buf *b, size_t r0, size_t c0, size_t nrows, size_t ncols,
+                                tdm_buf **out);
+/* Elements between the starts of two columns: rows for a buffer, the
+ * storage's rows for a view. */
+TDM_API size_t tdm_buf_ld(const tdm_buf *b);
+/* dst := src (same rows and cols), converting dtypes as C does (float to
+ * integer truncates toward zero). A value that does not fit dst's dtype
+ * (NaN, +-inf or out of range into an integer, an integer narrowing out of
+ * range) is TDM_ERR_INVALID and dst is left unchanged; F64 to F32 rounds. */
+TDM_API tdm_status tdm_copy(tdm_ctx *ctx, const tdm_buf *src, tdm_buf *dst);
+/* Gather. axis 0: row i of out = row idx[i] of x (out len(idx) x cols(x));
+ * axis 1: column j of out = column idx[j] of x (out rows(x) x len(idx)).
+ * idx is an I32 or I64 vector; an index outside x is TDM_ERR_INVALID and
+ * out is left unchanged. */
+TDM_API tdm_status tdm_take(tdm_ctx *ctx, const tdm_buf *x, int axis, const tdm_buf *idx,
+                            tdm_buf *out);
+/* Column-major positions of the non-zero elements of mask (NaN is non-zero,
+ * -0.0 is zero), ascending, into the first *count elements of idx (I32 or
+ * I64, at least as many elements as mask). */
+TDM_API tdm_status tdm_nonzero(tdm_ctx *ctx, const tdm_buf *mask, tdm_buf *idx, size_t *count);
+
 /* ---- elementwise expressions and reductions ------------------------------ */
 TDM_API tdm_status tdm_expr_compile(tdm_ctx *ctx, const char *src, const char *inputs, tdm_expr **out);
 TDM_API tdm_status tdm_expr_eval(tdm_expr *e, tdm_buf *out, tdm_buf *const in[]);
@@ -112,13 +140,44 @@ TDM_API void tdm_expr_destroy(tdm_expr *e);
 TDM_API tdm_status tdm_eval(tdm_ctx *ctx, const char *src, const char *inputs,
                             tdm_buf *out, tdm_buf *const in[]);
 
-typedef enum tdm_reduce_op { TDM_SUM, TDM_MEAN, TDM_MIN, TDM_MAX, TDM_VAR, TDM_SD } tdm_reduce_op;
+/* TDM_COUNT: the number of elements (in a group, the group's size). */
+typedef enum tdm_reduce_op {
+  TDM_SUM, TDM_MEAN, TDM_MIN, TDM_MAX, TDM_VAR, TDM_SD, TDM_COUNT
+} tdm_reduce_op;
 /* All requested statistics in one pass over x (F32 or F64). */
 TDM_API tdm_status tdm_reduce(tdm_ctx *ctx, const tdm_buf *x, size_t nops,
                               const tdm_reduce_op ops[], double out[]);
 /* groups: I32 ids in [0, ngroups), one per element of x; out: ngroups x 1 F64. */
 TDM_API tdm_status tdm_group_reduce(tdm_ctx *ctx, const tdm_buf *x, const tdm_buf *groups,
                                     size_t ngroups, tdm_reduce_op op, tdm_buf *out);
+
+/* ---- statistics ----------------------------------------------------------- */
+/* Every reduction, group statistic, sort and quantile gives the same bits for
+ * any thread count (fixed blocks merged in a fixed order). */
+/* out[k] = ops[k] over every element of the expression src on in[], without
+ * storing it; inputs broadcast as in tdm_eval. */
+TDM_API tdm_status tdm_eval_reduce(tdm_ctx *ctx, const char *src, const char *inputs,
+                                   tdm_buf *const in[], size_t nops, const tdm_reduce_op ops[],
+                                   double out[]);
+/* One statistic per column (axis 0, out 1 x cols) or per row (axis 1, out
+ * rows x 1); out is F64 or x's dtype. */
+TDM_API tdm_status tdm_reduce_axis(tdm_ctx *ctx, const tdm_buf *x, int axis, tdm_reduce_op op,
+                                   tdm_buf *out);
+/* Several statistics per group in one pass: out is ngroups x nops F64, column
+ * k for ops[k]; groups are I32 or I64 ids in [0, ngroups), one per element of
+ * x (F32 or F64). An empty group gives COUNT 0 and NaN for the rest. */
+TDM_API tdm_status tdm_group_stats(tdm_ctx *ctx, const tdm_buf *x, const tdm_buf *groups,
+                                   size_t ngroups, size_t nops, const tdm_reduce_op ops[],
+                                   tdm_buf *out);
+/* Sorts each column of x ascending in place (F32, F64, I32, I64, U32; NaN last). */
+TDM_API tdm_status tdm_sort(tdm_ctx *ctx, tdm_buf *x);
+/* idx := the stable ascending order of the vector x (idx I32 or I64). */
+TDM_API tdm_status tdm_argsort(tdm_ctx *ctx, const tdm_buf *x, tdm_buf *idx);
+/* Quantiles q[0..nq) in [0, 1] of each column of x (F32/F64), numpy's default
+ * ("linear", type 7): out nq x cols(x) F64, row k for q[k]. x is not changed;
+ * a column holding a NaN gives NaN. */
+TDM_API tdm_status tdm_quantile(tdm_ctx *ctx, const tdm_buf *x, size_t nq, const double q[],
+                                tdm_buf *out);
 
 /* ---- linear algebra (F32 or F64; all operands one dtype) ----------------- */
 typedef enum tdm_trans { TDM_NOTRANS, TDM_TRANS } tdm_trans;
@@ -127,6 +186,25 @@ TDM_API tdm_status tdm_gemm(tdm_ctx *ctx, tdm_trans ta, tdm_trans tb, double alp
 TDM_API tdm_status tdm_crossprod(tdm_ctx *ctx, const tdm_buf *X, tdm_buf *C); /* C = X'X, both triangles */
 TDM_API tdm_status tdm_cholesky(tdm_ctx *ctx, tdm_buf *A); /* in place: upper R, A = R'R, below zeroed */
 TDM_API tdm_status tdm_solve_spd(tdm_ctx *ctx, tdm_buf *A, tdm_buf *B); /* A X = B; X into B; A := R */
+/* Inputs marked const are not changed, here and everywhere. */
+TDM_API tdm_status tdm_gemv(tdm_ctx *ctx, tdm_trans ta, double alpha, const tdm_buf *A,
+                            const tdm_buf *x, double beta, tdm_buf *y); /* y = alpha op(A) x + beta y */
+/* C = X' diag(w) X, both triangles; w is rows(X) x 1 (negative weights allowed). */
+TDM_API tdm_status tdm_crossprod_w(tdm_ctx *ctx, const tdm_buf *X, const tdm_buf *w, tdm_buf *C);
+/* R upper triangular (as tdm_cholesky leaves it): R X = B (TDM_NOTRANS) or
+ * R' X = B (TDM_TRANS); X into B. A zero on the diagonal is TDM_ERR_NUMERIC. */
+TDM_API tdm_status tdm_solve_tri(tdm_ctx *ctx, tdm_trans t, const tdm_buf *R, tdm_buf *B);
+/* From the Cholesky factor R: Ainv = (R'R)^-1, both triangles. */
+TDM_API tdm_status tdm_chol_inverse(tdm_ctx *ctx, const tdm_buf *R, tdm_buf *Ainv);
+/* B minimizes ||X B - Y|| column by column (Householder QR); X n x p with
+ * n >= p, Y n x k, B p x k. Numerically rank-deficient X: TDM_ERR_NUMERIC. */
+TDM_API tdm_status tdm_lstsq(tdm_ctx *ctx, const tdm_buf *X, const tdm_buf *Y, tdm_buf *B);
+/* Symmetric eigen-decomposition of A (lower triangle read): w n x 1 ascending;
+ * V n x n eigenvectors as columns, or NULL. */
+TDM_API tdm_status tdm_eigh(tdm_ctx *ctx, const tdm_buf *A, tdm_buf *w, tdm_buf *V);
+/* Thin SVD X = U diag(s) Vt, k = min(m, n): U m x k, s k x 1 descending, Vt
+ * k x n; U and Vt may be NULL (values only). */
+TDM_API tdm_status tdm_svd(tdm_ctx *ctx, const tdm_buf *X, tdm_buf *U, tdm_buf *s, tdm_buf *Vt);
 
 /* ---- random numbers (Philox4x32-10, cuRAND's stream layout) -------------- */
 TDM_API tdm_status tdm_rng_create(tdm_ctx *ctx, uint64_t seed, uint64_t stream, tdm_rng **out);
@@ -168,6 +246,8 @@ typedef struct tdm_task_env {
 typedef struct tdm_pool_config { int cpu_workers; int gpu_lanes; } tdm_pool_config; /* 0 = default */
 TDM_API tdm_status tdm_pool_create(tdm_ctx *ctx, const tdm_pool_config *cfg, tdm_pool **out);
 TDM_API void tdm_pool_destroy(tdm_pool *p); /* waits for submitted work */
+/* CPU workers (TDM_LANE_CPU), GPU lanes (TDM_LANE_GPU) or both (TDM_LANE_ANY). */
+TDM_API int tdm_pool_workers(const tdm_pool *p, tdm_lane lane);
 typedef tdm_status (*tdm_task_fn)(const tdm_task_env *env, void *arg);
 TDM_API tdm_status tdm_submit(tdm_pool *p, tdm_lane lane, tdm_task_fn fn, void *arg, tdm_future **out);
 TDM_API tdm_status tdm_future_wait(tdm_future *f); /* the task's own status */
@@ -177,7 +257,9 @@ TDM_API void tdm_future_release(tdm_future *f);
  * TDM_ERR_CANCELLED. TDM_ERR_INVALID when it has started or finished. */
 TDM_API tdm_status tdm_future_cancel(tdm_future *f);
 typedef enum tdm_sched_kind { TDM_SCHED_STATIC, TDM_SCHED_DYNAMIC, TDM_SCHED_GUIDED } tdm_sched_kind;
-typedef struct tdm_schedule { tdm_sched_kind kind; size_t chunk; } tdm_schedule; /* chunk 0 = default */
+/* chunk 0 = default; lanes: which lanes take indices, TDM_LANE_ANY (0, the
+ * default) for every CPU worker and GPU lane of the pool. */
+typedef struct tdm_schedule { tdm_sched_kind kind; size_t chunk; tdm_lane lanes; } tdm_schedule;
 typedef tdm_status (*tdm_map_fn)(const tdm_task_env *env, size_t i, void *arg);
 /* Runs fn(i) for i in [0, n); returns the status of the lowest failing index
  * (every lower index runs; higher ones not yet started are cancelled). */

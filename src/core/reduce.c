@@ -25,6 +25,7 @@ tdm_status tdm_reduce(tdm_ctx *ctx, const tdm_buf *xc, size_t nops, const tdm_re
     case TDM_MEAN: need |= TDM__NEED_SUM; break;
     case TDM_MIN: case TDM_MAX: need |= TDM__NEED_MINMAX; break;
     case TDM_VAR: case TDM_SD: need |= TDM__NEED_M2 | TDM__NEED_SUM; break;
+    case TDM_COUNT: break;
     default:
       return tdm__err(TDM_ERR_INVALID, "%s: ops[%zu]: %d is not a tdm_reduce_op", fn, i, (int)ops[i]);
     }
@@ -50,6 +51,7 @@ tdm_status tdm_reduce(tdm_ctx *ctx, const tdm_buf *xc, size_t nops, const tdm_re
     case TDM_MAX: out[i] = m.max; break;
     case TDM_VAR: out[i] = var; break;
     case TDM_SD: out[i] = sqrt(var); break;
+    case TDM_COUNT: out[i] = (double)x->n; break;
     }
   }
   return TDM_OK;

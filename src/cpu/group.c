@@ -45,6 +45,7 @@ tdm_status tdm__cpu_group_reduce(void *st, tdm_dtype dt, const void *x, const in
       case TDM_MAX: r = a->max; break;
       case TDM_VAR: r = var; break;
       case TDM_SD: r = sqrt(var); break;
+      case TDM_COUNT: r = a->n; break;
       }
     }
     out[k] = r;

@@ -58,7 +58,7 @@ void tdm__dist_run_range(tdm__dist_run *rn, size_t lo, size_t hi) {
   if (lo >= hi) return;
   if (rn->pool) {
     tdm__chunk_arg c = {rn, lo};
-    tdm_schedule local = {rn->kind, 0};
+    tdm_schedule local = {rn->kind, 0, TDM_LANE_ANY};
     tdm_status s = tdm_map(rn->pool, hi - lo, tdm__chunk_task, &c, local);
     /* A failure of the pool itself (no task failed): charge it to lo. */
     if (s != TDM_OK && tdm__dist_run_fail(rn) == TDM__DIST_NONE) tdm__dist_run_note(rn, lo, s);

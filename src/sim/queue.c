@@ -152,3 +152,18 @@ void tdm__simdev_drain(tdm__simdev *dev) {
   }
   pthread_mutex_unlock(&dev->mu);
 }
+
+static tdm_status tdm__run_call(tdm__simq *q, tdm__simcmd *c) {
+  return c->a.call.fn(&q->cpu, c->a.call.args);
+}
+
+tdm_status tdm__simq_call(void *st, tdm_status (*fn)(tdm__cpu *cpu, void *args), const void *args,
+                          size_t size, int wait) {
+  tdm__simcmd c = {.run = tdm__run_call};
+  TDM__CHECK(size > sizeof c.a.call.args, TDM_ERR_INTERNAL,
+             "sim device: %zu bytes of arguments exceed a command's %zu", size,
+             sizeof c.a.call.args);
+  c.a.call.fn = fn;
+  memcpy(c.a.call.args, args, size);
+  return wait ? tdm__simq_wait(st, &c) : tdm__simq_async(st, &c);
+}

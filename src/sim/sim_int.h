@@ -35,6 +35,8 @@ struct tdm__simcmd {
     struct { tdm_dtype dt; size_t n, nrhs; void *A, *B; } la;
     struct { const tdm__prog *prog; tdm__eval_args args; } ev;
     struct { tdm__rng_req req; void *out; } rng;
+    /* tdm__simq_call: any CPU kernel over a packed argument block. */
+    struct { tdm_status (*fn)(tdm__cpu *cpu, void *args); _Alignas(16) unsigned char args[384]; } call;
   } a;
 };
 
@@ -77,6 +79,14 @@ void tdm__simdev_drain(tdm__simdev *dev);
 void *tdm__sim_real(const void *handle);
 tdm_status tdm__sim_alloc(void *st, size_t bytes, void **p);
 void tdm__sim_free(void *st, void *p);
+
+/* Runs fn(&q->cpu, args) on the queue thread, args (size bytes, at most
+ * sizeof c.a.call.args, real pointers already) copied into the command;
+ * wait = 1 returns fn's status, wait = 0 returns at once (async, failures
+ * sticky) as kernel launches do. New sim ops use this instead of a
+ * union member and a runner each. */
+tdm_status tdm__simq_call(void *st, tdm_status (*fn)(tdm__cpu *cpu, void *args), const void *args,
+                          size_t size, int wait);
 
 /* ops.c: the table's copy and op entries. */
 tdm_status tdm__sim_zero(void *st, void *p, size_t bytes);

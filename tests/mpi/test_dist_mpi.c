@@ -17,7 +17,7 @@
 int g_rank, g_size, g_checks, g_fails;
 tdm_pool *g_pool;
 const tdm_schedule g_scheds[NSCHED] = {
-    {TDM_SCHED_STATIC, 0}, {TDM_SCHED_DYNAMIC, 0}, {TDM_SCHED_DYNAMIC, 7}, {TDM_SCHED_GUIDED, 2}};
+    {TDM_SCHED_STATIC, 0, TDM_LANE_ANY}, {TDM_SCHED_DYNAMIC, 0, TDM_LANE_ANY}, {TDM_SCHED_DYNAMIC, 7, TDM_LANE_ANY}, {TDM_SCHED_GUIDED, 2, TDM_LANE_ANY}};
 
 const char *sched_name(tdm_schedule s) {
   static char buf[4][32];
@@ -76,7 +76,7 @@ static void check_plan(void) {
   /* The dealer: contiguous chunks of the asked size; stops at a failure. */
   for (int g = 0; g < 2; g++) {
     tdm__dealer dl;
-    tdm_schedule sc = {g ? TDM_SCHED_GUIDED : TDM_SCHED_DYNAMIC, 7};
+    tdm_schedule sc = {g ? TDM_SCHED_GUIDED : TDM_SCHED_DYNAMIC, 7, TDM_LANE_ANY};
     tdm__dealer_init(&dl, 100, sc, 2);
     size_t lo, hi, next = 0, last = SIZE_MAX;
     int ok = 1, calls = 0;
@@ -161,7 +161,7 @@ static void check_small(tdm_dist *d) {
 static void check_rank0_role(tdm_dist *d) {
   enum { N = 400 };
   sq s = {calloc(N, sizeof(double)), calloc(N, sizeof(int))};
-  tdm_schedule sc = {TDM_SCHED_DYNAMIC, 1};
+  tdm_schedule sc = {TDM_SCHED_DYNAMIC, 1, TDM_LANE_ANY};
   tdm_status st = tdm_dist_map(d, NULL, N, sq_task, &s, sc, s.res, sizeof(double));
   long mine = 0;
   for (int i = 0; i < N; i++) mine += s.count[i];
@@ -176,14 +176,14 @@ static void check_rank0_role(tdm_dist *d) {
 
 static void check_errors(tdm_dist *d) {
   double r[16];
-  tdm_schedule dyn = {TDM_SCHED_DYNAMIC, 1};
+  tdm_schedule dyn = {TDM_SCHED_DYNAMIC, 1, TDM_LANE_ANY};
   sq s = {r, calloc(64, sizeof(int))};
   CHECK(tdm_dist_map(NULL, NULL, 4, sq_task, &s, dyn, r, 8) == TDM_ERR_INVALID, "d NULL");
   CHECK(tdm_dist_map(d, NULL, 4, NULL, &s, dyn, r, 8) == TDM_ERR_INVALID &&
             strstr(tdm_last_error(), "tdm_dist_map: fn"), "fn NULL: %s", tdm_last_error());
   CHECK(tdm_dist_map(d, NULL, 4, sq_task, &s, dyn, NULL, 8) == TDM_ERR_INVALID &&
             strstr(tdm_last_error(), "results"), "results NULL: %s", tdm_last_error());
-  tdm_schedule bad = {(tdm_sched_kind)99, 0};
+  tdm_schedule bad = {(tdm_sched_kind)99, 0, TDM_LANE_ANY};
   CHECK(tdm_dist_map(d, NULL, 4, sq_task, &s, bad, r, 8) == TDM_ERR_INVALID &&
             strstr(tdm_last_error(), "sched.kind"), "bad kind: %s", tdm_last_error());
   CHECK(tdm_dist_map(d, NULL, SIZE_MAX / 4, sq_task, &s, dyn, r, 8) == TDM_ERR_INVALID, "n huge");
@@ -198,7 +198,7 @@ static void check_errors(tdm_dist *d) {
     st = tdm_dist_map(d, NULL, 4 + (size_t)g_rank, sq_task, &s, dyn, r, 8);
     CHECK(st == TDM_ERR_INVALID && strstr(tdm_last_error(), "n differs between ranks"), "%s",
           tdm_last_error());
-    tdm_schedule mixed = {g_rank ? TDM_SCHED_DYNAMIC : TDM_SCHED_STATIC, 1};
+    tdm_schedule mixed = {g_rank ? TDM_SCHED_DYNAMIC : TDM_SCHED_STATIC, 1, TDM_LANE_ANY};
     st = tdm_dist_map(d, NULL, 4, sq_task, &s, mixed, r, 8);
     CHECK(st == TDM_ERR_INVALID && strstr(tdm_last_error(), "sched.kind differs"), "%s", tdm_last_error());
   }
@@ -237,7 +237,7 @@ static tdm_status die_task(const tdm_task_env *env, size_t i, void *p) {
 }
 
 static int run_die(tdm_dist *d) {
-  tdm_schedule sc = {TDM_SCHED_DYNAMIC, 1};
+  tdm_schedule sc = {TDM_SCHED_DYNAMIC, 1, TDM_LANE_ANY};
   tdm_status st = tdm_dist_map(d, NULL, 100000, die_task, NULL, sc, NULL, 0);
   fprintf(stderr, "rank %d: tdm_dist_map returned %s after a rank died\n", g_rank, tdm_status_name(st));
   tdm_dist_finalize(d);
