@@ -27,6 +27,7 @@ static tdm_status tdm__buf_new(tdm_ctx *ctx, tdm_dtype dt, size_t rows, size_t c
   b->dt = dt;
   b->rows = rows;
   b->cols = cols;
+  b->ld = rows;
   b->n = n;
   b->bytes = bytes;
   *out = b;
@@ -93,7 +94,7 @@ void tdm_buf_destroy(tdm_buf *b) {
 size_t tdm_buf_rows(const tdm_buf *b) { return b ? b->rows : 0; }
 size_t tdm_buf_cols(const tdm_buf *b) { return b ? b->cols : 0; }
 tdm_dtype tdm_buf_dtype(const tdm_buf *b) { return b ? b->dt : (tdm_dtype)-1; }
-size_t tdm_buf_ld(const tdm_buf *b) { return b ? b->rows : 0; }
+size_t tdm_buf_ld(const tdm_buf *b) { return b ? b->ld : 0; }
 
 tdm_status tdm__buf_check(tdm_ctx *ctx, const tdm_buf *b, const char *fn, const char *arg) {
   TDM__CHECK(!b, TDM_ERR_INVALID, "%s: %s: is NULL", fn, arg);

@@ -10,6 +10,7 @@ struct tdm_buf {
   tdm_ctx *ctx; /* the root context that owns it */
   tdm_dtype dt;
   size_t rows, cols, n, bytes;
+  size_t ld;    /* elements between column starts (rows unless a view) */
   void *host;   /* NULL until needed */
   void *dev;    /* NULL until needed */
   unsigned valid; /* TDM__HOST | TDM__DEV */
