@@ -2,7 +2,9 @@
  * runs commands in order, like a CUDA stream. A caller either waits for a
  * command (its status and message come back to the caller's thread) or
  * hands over a heap copy and returns; an async failure is kept and reported
- * by the next wait or sync on that queue, as CUDA reports it later. */
+ * by the next wait or sync on that queue, as CUDA reports it later. A
+ * command may own references (c->release): they are dropped once it ran,
+ * so what a queued command reads outlives the caller's handle. */
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -24,6 +26,7 @@ static void *tdm__simq_main(void *arg) {
     pthread_mutex_unlock(&q->mu);
     tdm__err_clear();
     tdm_status s = c->run(q, c);
+    if (c->release) c->release(c->obj);
     pthread_mutex_lock(&q->mu);
     if (c->async) {
       if (s != TDM_OK && q->err == TDM_OK) {
@@ -119,7 +122,10 @@ tdm_status tdm__simq_wait(tdm__simq *q, tdm__simcmd *c) {
 tdm_status tdm__simq_async(tdm__simq *q, const tdm__simcmd *c) {
   /* Only the header and arguments travel; the message buffer is not used. */
   tdm__simcmd *h = tdm__malloc(sizeof *h);
-  TDM__CHECK(!h, TDM_ERR_NOMEM, "sim device: out of host memory to queue an op");
+  if (!h) {
+    if (c->release) c->release(c->obj);
+    return tdm__err(TDM_ERR_NOMEM, "sim device: out of host memory to queue an op");
+  }
   memcpy(h, c, offsetof(tdm__simcmd, msg));
   memcpy(&h->a, &c->a, sizeof h->a);
   h->async = 1;
@@ -157,13 +163,21 @@ static tdm_status tdm__run_call(tdm__simq *q, tdm__simcmd *c) {
   return c->a.call.fn(&q->cpu, c->a.call.args);
 }
 
-tdm_status tdm__simq_call(void *st, tdm_status (*fn)(tdm__cpu *cpu, void *args), const void *args,
-                          size_t size, int wait) {
-  tdm__simcmd c = {.run = tdm__run_call};
-  TDM__CHECK(size > sizeof c.a.call.args, TDM_ERR_INTERNAL,
-             "sim device: %zu bytes of arguments exceed a command's %zu", size,
-             sizeof c.a.call.args);
+tdm_status tdm__simq_call_owned(void *st, tdm_status (*fn)(tdm__cpu *cpu, void *args),
+                                const void *args, size_t size, int wait,
+                                void (*release)(void *obj), void *obj) {
+  tdm__simcmd c = {.run = tdm__run_call, .release = release, .obj = obj};
+  if (size > sizeof c.a.call.args) {
+    if (release) release(obj);
+    return tdm__err(TDM_ERR_INTERNAL, "sim device: %zu bytes of arguments exceed a command's %zu",
+                    size, sizeof c.a.call.args);
+  }
   c.a.call.fn = fn;
   memcpy(c.a.call.args, args, size);
   return wait ? tdm__simq_wait(st, &c) : tdm__simq_async(st, &c);
+}
+
+tdm_status tdm__simq_call(void *st, tdm_status (*fn)(tdm__cpu *cpu, void *args), const void *args,
+                          size_t size, int wait) {
+  return tdm__simq_call_owned(st, fn, args, size, wait, NULL, NULL);
 }
