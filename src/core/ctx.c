@@ -86,6 +86,7 @@ tdm_status tdm_ctx_create(const tdm_config *cfg, tdm_ctx **out) {
   tdm_ctx *ctx = tdm__calloc(1, sizeof *ctx);
   TDM__CHECK(!ctx, TDM_ERR_NOMEM, "tdm_ctx_create: out of host memory for the context");
   ctx->root = ctx;
+  ctx->refs = 1;
   ctx->cfg = c;
   ctx->threads = c.threads > 0 ? c.threads : tdm__ncpu();
   ctx->cfg.threads = ctx->threads;
@@ -111,7 +112,8 @@ tdm_status tdm__ctx_lane(tdm_ctx *parent, tdm_lane lane, tdm_ctx **out) {
              "tdm__ctx_lane: a GPU lane needs a device: %s", parent->root->note);
   tdm_ctx *c = tdm__calloc(1, sizeof *c);
   TDM__CHECK(!c, TDM_ERR_NOMEM, "tdm__ctx_lane: out of host memory");
-  c->root = parent->root;
+  c->root = tdm__ctx_ref(parent->root);
+  c->refs = 1;
   c->cfg = parent->cfg;
   c->threads = 1;
   c->lane = lane;
@@ -131,8 +133,13 @@ tdm_status tdm__ctx_lane(tdm_ctx *parent, tdm_lane lane, tdm_ctx **out) {
   return TDM_OK;
 }
 
-void tdm_ctx_destroy(tdm_ctx *ctx) {
-  if (!ctx) return;
+tdm_ctx *tdm__ctx_ref(tdm_ctx *ctx) {
+  __atomic_add_fetch(&ctx->refs, 1, __ATOMIC_RELAXED);
+  return ctx;
+}
+
+/* The last reference: close the states, free the caches. */
+static void tdm__ctx_free(tdm_ctx *ctx) {
   if (ctx->dev) {
     ctx->dev->sync(ctx->dev_st);
     ctx->dev->close(ctx->dev_st);
@@ -141,7 +148,19 @@ void tdm_ctx_destroy(tdm_ctx *ctx) {
   if (ctx->ecache) tdm__expr_cache_free(ctx->ecache);
   if (ctx->dev_module) tdm__cuda_unload(ctx->dev_module);
   pthread_mutex_destroy(&ctx->lock);
+  tdm_ctx *root = ctx->root;
   tdm__free(ctx);
+  if (root != ctx) tdm__ctx_unref(root);
+}
+
+void tdm__ctx_unref(tdm_ctx *ctx) {
+  if (__atomic_sub_fetch(&ctx->refs, 1, __ATOMIC_ACQ_REL) == 0) tdm__ctx_free(ctx);
+}
+
+/* The handle's reference: objects made on ctx keep it usable until they
+ * are destroyed, whatever the order. */
+void tdm_ctx_destroy(tdm_ctx *ctx) {
+  if (ctx) tdm__ctx_unref(ctx);
 }
 
 tdm_status tdm_ctx_sync(tdm_ctx *ctx) {

@@ -19,7 +19,7 @@ tdm_status tdm_rng_create(tdm_ctx *ctx, uint64_t seed, uint64_t stream, tdm_rng 
   TDM__CHECK(!ctx, TDM_ERR_INVALID, "%s: ctx: is NULL", fn);
   tdm_rng *r = tdm__malloc(sizeof *r);
   TDM__CHECK(!r, TDM_ERR_NOMEM, "%s: out of host memory", fn);
-  r->ctx = ctx;
+  r->ctx = tdm__ctx_ref(ctx); /* dropped by tdm_rng_destroy */
   r->seed = seed;
   r->stream = stream;
   r->offset = 0;
@@ -27,7 +27,11 @@ tdm_status tdm_rng_create(tdm_ctx *ctx, uint64_t seed, uint64_t stream, tdm_rng 
   return TDM_OK;
 }
 
-void tdm_rng_destroy(tdm_rng *r) { tdm__free(r); }
+void tdm_rng_destroy(tdm_rng *r) {
+  if (!r) return;
+  tdm__ctx_unref(r->ctx);
+  tdm__free(r);
+}
 
 uint64_t tdm_rng_offset(const tdm_rng *r) { return r ? r->offset : 0; }
 
