@@ -9,6 +9,7 @@
 #include "core/alloc.h"
 #include "core/ctx_int.h"
 #include "core/error.h"
+#include "core/fork.h"
 
 static const char *tdm__env_or(const char *name) {
   const char *v = getenv(name);
@@ -83,6 +84,7 @@ tdm_status tdm_ctx_create(const tdm_config *cfg, tdm_ctx **out) {
   if (cfg) c = *cfg;
   else tdm_config_default(&c);
   TDM__TRY(tdm__cfg_check(&c));
+  tdm__fork_install();
   tdm_ctx *ctx = tdm__calloc(1, sizeof *ctx);
   TDM__CHECK(!ctx, TDM_ERR_NOMEM, "tdm_ctx_create: out of host memory for the context");
   ctx->root = ctx;
@@ -91,6 +93,7 @@ tdm_status tdm_ctx_create(const tdm_config *cfg, tdm_ctx **out) {
   ctx->threads = c.threads > 0 ? c.threads : tdm__ncpu();
   ctx->cfg.threads = ctx->threads;
   pthread_mutex_init(&ctx->lock, NULL);
+  tdm__fork_track(ctx);
   ctx->host = &tdm__cpu_backend;
   char why[256] = "";
   tdm_status s = ctx->host->open(&ctx->cfg, &ctx->host_st, why, sizeof why);
@@ -140,6 +143,7 @@ tdm_ctx *tdm__ctx_ref(tdm_ctx *ctx) {
 
 /* The last reference: close the states, free the caches. */
 static void tdm__ctx_free(tdm_ctx *ctx) {
+  if (ctx->root == ctx) tdm__fork_untrack(ctx);
   if (ctx->dev) {
     ctx->dev->sync(ctx->dev_st);
     ctx->dev->close(ctx->dev_st);

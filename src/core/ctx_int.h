@@ -34,6 +34,7 @@ struct tdm_ctx {
   uint64_t stats[TDM__ST_COUNT]; /* root's only, atomic */
   struct tdm__expr_cache *ecache; /* root's only */
   pthread_mutex_t lock;    /* guards ecache */
+  tdm_ctx *fork_prev, *fork_next; /* live roots, for the fork() handlers (fork.c) */
 };
 
 /* A context for one task lane: CPU (single-threaded host) or GPU (own

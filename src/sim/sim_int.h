@@ -58,6 +58,8 @@ struct tdm__simq {
   tdm_status err;     /* first failure of an async command, until reported */
   char errmsg[1024];
   tdm__simq *next;    /* in dev->queues */
+  int dead;           /* made before fork(), seen in the child: no thread runs it */
+  tdm__simq *all_prev, *all_next; /* in the process-wide list (fork handlers) */
 };
 
 struct tdm__simdev {
@@ -80,6 +82,10 @@ tdm_status tdm__simq_async(tdm__simq *q, const tdm__simcmd *c);
 tdm_status tdm__simq_sync(tdm__simq *q); /* a context's: the whole device */
 /* Waits until every queue of the device is idle (before freeing memory). */
 void tdm__simdev_drain(tdm__simdev *dev);
+/* fork(): in a child, the parent's queues are dead (no thread runs them):
+ * their calls fail with TDM_ERR_BACKEND and stopping one joins nothing, so
+ * the child can destroy the parent's contexts and make its own. The
+ * handlers are declared in core/fork.h. */
 
 /* mem.c: device memory; handles are tagged pointers, real() untags. */
 void *tdm__sim_real(const void *handle);
