@@ -50,9 +50,8 @@ static tdm_status tdm__open_device(tdm_ctx *ctx) {
     be = &tdm__sim_backend;
   } else {
     s = tdm__cuda_load(&ctx->dev_module, &be, why, sizeof why);
-    if (s != TDM_OK) {
-      if (want == TDM_CUDA)
-        return tdm__err(TDM_ERR_NO_DEVICE, "tdm_ctx_create: TDM_CUDA: %s", why);
+    if (s != TDM_OK) { /* NO_DEVICE, or UNSUPPORTED: this build has no CUDA module */
+      if (want == TDM_CUDA) return tdm__err(s, "tdm_ctx_create: TDM_CUDA: %s", why);
       snprintf(ctx->note, sizeof ctx->note, "%s", why);
       return TDM_OK; /* AUTO: CPU */
     }
@@ -97,11 +96,9 @@ tdm_status tdm_ctx_create(const tdm_config *cfg, tdm_ctx **out) {
   ctx->host = &tdm__cpu_backend;
   char why[256] = "";
   tdm_status s = ctx->host->open(&ctx->cfg, &ctx->host_st, why, sizeof why);
-  if (s == TDM_OK) s = tdm__open_device(ctx);
+  if (s != TDM_OK) tdm__err_prefix(s, "tdm_ctx_create");
+  else s = tdm__open_device(ctx); /* its messages name tdm_ctx_create */
   if (s != TDM_OK) {
-    if (s == TDM_ERR_NOMEM && !strstr(tdm_last_error(), "tdm_ctx_create"))
-      tdm__err(s, "tdm_ctx_create: out of host memory opening the %s backend",
-               tdm_backend_name(c.backend));
     tdm_ctx_destroy(ctx);
     return s;
   }

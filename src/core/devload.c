@@ -1,6 +1,8 @@
 /* devload.c -- finds and loads the CUDA module at run time. One build
- * serves CPU-only and GPU nodes: no module, no driver or no device just
- * means "no device", with the reason kept for tdm_ctx_device_note. */
+ * serves CPU-only and GPU nodes: no module file, no driver or no device
+ * means "no device" (TDM_ERR_NO_DEVICE), with the reason kept for
+ * tdm_ctx_device_note; a build made without the module answers
+ * TDM_ERR_UNSUPPORTED (unless TDM_CUDA_MODULE names one to load). */
 #include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,6 +49,7 @@ static void *tdm__open_module(char *name, size_t namelen, char *why, size_t whyl
     const char *e = dlerror();
     snprintf(why, whylen, "the CUDA module libtandem_cuda.so was not found or not loadable (%s)",
              e ? e : "unknown reason");
+    snprintf(name, namelen, "libtandem_cuda.so");
   }
   return h;
 }
@@ -54,6 +57,15 @@ static void *tdm__open_module(char *name, size_t namelen, char *why, size_t whyl
 tdm_status tdm__cuda_load(void **module, const tdm__backend **be, char *why, size_t whylen) {
   *module = NULL;
   *be = NULL;
+#ifndef TDM_CUDA_MODULE_BUILT /* genuinely optional: no toolkit, or TDM_CUDA=OFF */
+  const char *env = getenv("TDM_CUDA_MODULE");
+  if (!env || !*env) {
+    snprintf(why, whylen,
+             "this build of tandem has no CUDA module (it was configured without a CUDA "
+             "toolkit, or with TDM_CUDA=OFF)");
+    return TDM_ERR_UNSUPPORTED;
+  }
+#endif
   char name[4200];
   void *h = tdm__open_module(name, sizeof name, why, whylen);
   if (!h) return TDM_ERR_NO_DEVICE;
