@@ -32,6 +32,7 @@ static tdm_status tdm__check_sq(tdm_ctx *ctx, const tdm_buf *A, const char *fn) 
   TDM__TRY(tdm__la_dims(A, fn, "A"));
   TDM__CHECK(A->rows != A->cols, TDM_ERR_INVALID, "%s: A: %zu x %zu is not square", fn, A->rows,
              A->cols);
+  TDM__TRY(tdm__buf_require_contig(A, fn, "A"));
   return TDM_OK;
 }
 
@@ -58,7 +59,8 @@ tdm_status tdm_gemm(tdm_ctx *ctx, tdm_trans ta, tdm_trans tb, double alpha, cons
              n);
   TDM__CHECK(C->rows != m || C->cols != n, TDM_ERR_INVALID, "%s: C: %zu x %zu, expected %zu x %zu",
              fn, C->rows, C->cols, m, n);
-  TDM__CHECK(C == A || C == B, TDM_ERR_INVALID, "%s: C: must not alias A or B", fn);
+  TDM__CHECK(tdm__buf_overlap(C, A) || tdm__buf_overlap(C, B), TDM_ERR_INVALID,
+             "%s: C: must not alias A or B (share elements with them)", fn);
   tdm_buf *in[3] = {(tdm_buf *)A, (tdm_buf *)B, C};
   tdm__opcost cost = {2.0 * (double)m * (double)n * (double)k,
                       (double)(A->bytes + B->bytes + 2 * C->bytes)};
@@ -69,8 +71,7 @@ tdm_status tdm_gemm(tdm_ctx *ctx, tdm_trans ta, tdm_trans tb, double alpha, cons
   if (s == TDM_OK) s = tdm__buf_in(ctx, &ex, in[1], &pb);
   if (s == TDM_OK) s = tdm__buf_out(ctx, &ex, C, beta != 0.0, &pc);
   if (s == TDM_OK)
-    s = ex.be->gemm(ex.st, A->dt, ta, tb, m, n, k, alpha, pa, A->rows, pb, B->rows, beta, pc,
-                    C->rows);
+    s = ex.be->gemm(ex.st, A->dt, ta, tb, m, n, k, alpha, pa, A->ld, pb, B->ld, beta, pc, C->ld);
   if (s != TDM_OK) return tdm__err_prefix(s, fn);
   tdm__buf_done(C, &ex);
   return TDM_OK;
@@ -84,10 +85,12 @@ tdm_status tdm_crossprod(tdm_ctx *ctx, const tdm_buf *X, tdm_buf *C) {
   TDM__TRY(tdm__la_dtype(X, fn, "X"));
   TDM__TRY(tdm__same_dt(X, C, fn, "X", "C"));
   TDM__TRY(tdm__la_dims(X, fn, "X"));
+  TDM__TRY(tdm__buf_require_contig(X, fn, "X"));
+  TDM__TRY(tdm__buf_require_contig(C, fn, "C"));
   TDM__CHECK(C->rows != X->cols || C->cols != X->cols, TDM_ERR_INVALID,
              "%s: C: %zu x %zu, expected %zu x %zu (X is %zu x %zu)", fn, C->rows, C->cols, X->cols,
              X->cols, X->rows, X->cols);
-  TDM__CHECK(C == X, TDM_ERR_INVALID, "%s: C: must not alias X", fn);
+  TDM__CHECK(tdm__buf_overlap(C, X), TDM_ERR_INVALID, "%s: C: must not alias X (share elements with it)", fn);
   tdm_buf *in[1] = {(tdm_buf *)X};
   tdm__opcost cost = {(double)X->rows * (double)X->cols * (double)X->cols,
                       (double)(X->bytes + C->bytes)};
@@ -122,9 +125,10 @@ tdm_status tdm_solve_spd(tdm_ctx *ctx, tdm_buf *A, tdm_buf *B) {
   TDM__TRY(tdm__buf_check(ctx, B, fn, "B"));
   TDM__TRY(tdm__same_dt(A, B, fn, "A", "B"));
   TDM__TRY(tdm__la_dims(B, fn, "B"));
+  TDM__TRY(tdm__buf_require_contig(B, fn, "B"));
   TDM__CHECK(B->rows != A->rows, TDM_ERR_INVALID, "%s: B: %zu rows, A is %zu x %zu", fn, B->rows,
              A->rows, A->cols);
-  TDM__CHECK(B == A, TDM_ERR_INVALID, "%s: B: must not alias A", fn);
+  TDM__CHECK(tdm__buf_overlap(B, A), TDM_ERR_INVALID, "%s: B: must not alias A (share elements with it)", fn);
   tdm_buf *in[2] = {A, B};
   double n = (double)A->rows;
   tdm__opcost cost = {n * n * n / 3.0 + 2.0 * n * n * (double)B->cols,

@@ -50,6 +50,7 @@ tdm_status tdm__rng_begin(tdm_rng *r, tdm_buf *out, unsigned dts, tdm__dist d, t
                           const char *fn) {
   TDM__CHECK(!r, TDM_ERR_INVALID, "%s: r: is NULL", fn);
   TDM__TRY(tdm__buf_check(r->ctx, out, fn, "out"));
+  TDM__TRY(tdm__buf_require_contig(out, fn, "out"));
   TDM__CHECK(!(dts & TDM__DT(out->dt)), TDM_ERR_INVALID, "%s: out: dtype %s, expected %s", fn,
              tdm_dtype_name(out->dt), tdm__dt_list(dts));
   q->dist = d;
