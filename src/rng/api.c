@@ -50,7 +50,6 @@ tdm_status tdm__rng_begin(tdm_rng *r, tdm_buf *out, unsigned dts, tdm__dist d, t
                           const char *fn) {
   TDM__CHECK(!r, TDM_ERR_INVALID, "%s: r: is NULL", fn);
   TDM__TRY(tdm__buf_check(r->ctx, out, fn, "out"));
-  TDM__TRY(tdm__buf_require_contig(out, fn, "out"));
   TDM__CHECK(!(dts & TDM__DT(out->dt)), TDM_ERR_INVALID, "%s: out: dtype %s, expected %s", fn,
              tdm_dtype_name(out->dt), tdm__dt_list(dts));
   q->dist = d;
@@ -73,6 +72,17 @@ tdm_status tdm__rng_run(tdm_rng *r, tdm_buf *out, tdm__rng_req *q, double flops_
              TDM_ERR_INVALID, "%s: out: %zu values would run past the end of the stream", fn,
              out->n);
   words = tdm__rng_words(q);
+  if (!tdm__buf_contig(out)) { /* a strided view: the values of a fresh buffer of its shape */
+    tdm_buf *tmp;
+    TDM__TRY(tdm_buf_create(r->ctx, out->dt, out->rows, out->cols, &tmp));
+    tdm_status s = tdm__rng_run(r, tmp, q, flops_per_value, fn);
+    if (s == TDM_OK) {
+      s = tdm_copy(r->ctx, tmp, out);
+      if (s != TDM_OK) r->offset -= words; /* nothing drawn into out */
+    }
+    tdm_buf_destroy(tmp);
+    return s;
+  }
   tdm__opcost cost = {flops_per_value * (double)out->n, (double)out->bytes};
   tdm__exec ex = tdm__place(r->ctx, &cost, NULL, 0);
   void *po;
