@@ -91,7 +91,8 @@ tdm_status tdm_buf_wrap(tdm_ctx *ctx, tdm_dtype dt, size_t rows, size_t cols, vo
   s->valid = TDM__HOST;
   tdm_status r = tdm__wrap_add(s);
   if (r != TDM_OK) {
-    tdm__buf_free(*out); /* not wrapped yet: host is left alone */
+    s->host = NULL; /* the caller's memory: not ours to free */
+    tdm__buf_free(*out);
     *out = NULL;
     return tdm__err_prefix(r, "tdm_buf_wrap");
   }
