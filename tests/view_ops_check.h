@@ -20,7 +20,7 @@ typedef struct {
   double *h; /* big's values */
 } vo_win;
 
-static vo_win vo_make(tdm_ctx *ctx, size_t R, size_t C, size_t r0, size_t c0, size_t r, size_t c,
+static __attribute__((unused)) vo_win vo_make(tdm_ctx *ctx, size_t R, size_t C, size_t r0, size_t c0, size_t r, size_t c,
                       uint64_t seed) {
   vo_win w = {NULL, NULL, R, C, r0, c0, r, c, malloc(R * C * sizeof(double))};
   ts_rng g;
@@ -33,7 +33,7 @@ static vo_win vo_make(tdm_ctx *ctx, size_t R, size_t C, size_t r0, size_t c0, si
 }
 
 /* The packed window of w's host values. */
-static double *vo_pack(const vo_win *w) {
+static __attribute__((unused)) double *vo_pack(const vo_win *w) {
   double *p = malloc(w->r * w->c * sizeof *p);
   for (size_t j = 0; j < w->c; j++)
     for (size_t i = 0; i < w->r; i++) p[i + j * w->r] = w->h[w->r0 + i + (w->c0 + j) * w->R];
@@ -42,7 +42,7 @@ static double *vo_pack(const vo_win *w) {
 
 /* Reads w.big: the window must hold want (packed) within tol of scale,
  * everything else exactly w.h. */
-static void vo_expect(const vo_win *w, const double *want, double tol, const char *what) {
+static __attribute__((unused)) void vo_expect(const vo_win *w, const double *want, double tol, const char *what) {
   double *got = malloc(w->R * w->C * sizeof *got);
   cr_assert_eq(tdm_buf_read(w->big, got), TDM_OK, "%s", tdm_last_error());
   for (size_t j = 0; j < w->C; j++)
@@ -60,13 +60,13 @@ static void vo_expect(const vo_win *w, const double *want, double tol, const cha
   free(got);
 }
 
-static void vo_free(vo_win *w) {
+static __attribute__((unused)) void vo_free(vo_win *w) {
   tdm_buf_destroy(w->v);
   tdm_buf_destroy(w->big);
   free(w->h);
 }
 
-static void vo_gemm(tdm_ctx *ctx) {
+static __attribute__((unused)) void vo_gemm(tdm_ctx *ctx) {
   size_t m = 7, n = 5, k = 6;
   for (int ta = 0; ta < 2; ta++)
     for (int tb = 0; tb < 2; tb++)
@@ -91,7 +91,7 @@ static void vo_gemm(tdm_ctx *ctx) {
       }
 }
 
-static void vo_crossprod(tdm_ctx *ctx) {
+static __attribute__((unused)) void vo_crossprod(tdm_ctx *ctx) {
   vo_win X = vo_make(ctx, 40, 9, 5, 2, 30, 6, 4), C = vo_make(ctx, 11, 10, 3, 1, 6, 6, 5);
   double *x = vo_pack(&X), ref[36];
   ts_crossprod(30, 6, x, ref);
@@ -103,7 +103,7 @@ static void vo_crossprod(tdm_ctx *ctx) {
 }
 
 /* An SPD n x n window (the rest random) and its reference factor. */
-static vo_win vo_spd(tdm_ctx *ctx, size_t n, double *R) {
+static __attribute__((unused)) vo_win vo_spd(tdm_ctx *ctx, size_t n, double *R) {
   vo_win A = vo_make(ctx, n + 5, n + 4, 3, 2, n, n, 6);
   ts_rng g;
   ts_seed(&g, 9);
@@ -117,7 +117,7 @@ static vo_win vo_spd(tdm_ctx *ctx, size_t n, double *R) {
   return A;
 }
 
-static void vo_cholesky(tdm_ctx *ctx) {
+static __attribute__((unused)) void vo_cholesky(tdm_ctx *ctx) {
   size_t n = 9;
   double R[81];
   vo_win A = vo_spd(ctx, n, R);
@@ -126,7 +126,7 @@ static void vo_cholesky(tdm_ctx *ctx) {
   vo_free(&A);
 }
 
-static void vo_solve(tdm_ctx *ctx) {
+static __attribute__((unused)) void vo_solve(tdm_ctx *ctx) {
   size_t n = 8, k = 3;
   double R[64];
   vo_win A = vo_spd(ctx, n, R);
@@ -156,7 +156,7 @@ static void vo_solve(tdm_ctx *ctx) {
 }
 
 /* Ops that do not take ld yet: a contiguous view works, a strided one is refused. */
-static void vo_contig_only(tdm_ctx *ctx) {
+static __attribute__((unused)) void vo_contig_only(tdm_ctx *ctx) {
   vo_win X = vo_make(ctx, 20, 6, 0, 1, 20, 3, 8); /* whole columns: contiguous */
   double *x = vo_pack(&X), out;
   tdm_reduce_op op = TDM_SUM;
@@ -181,7 +181,7 @@ static void vo_contig_only(tdm_ctx *ctx) {
 }
 
 /* Aliasing is by storage: overlapping windows are refused, disjoint ones of one storage work. */
-static void vo_alias(tdm_ctx *ctx) {
+static __attribute__((unused)) void vo_alias(tdm_ctx *ctx) {
   vo_win X = vo_make(ctx, 12, 12, 0, 0, 6, 6, 10);
   tdm_buf *C;
   cr_assert_eq(tdm_buf_view(X.big, 4, 4, 6, 6, &C), TDM_OK);
