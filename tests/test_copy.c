@@ -39,7 +39,7 @@ static double get(tdm_dtype dt, const void *p, size_t k) {
 
 /* The reference: C's conversion of the source element's own value. */
 static double conv(tdm_dtype s, tdm_dtype d, double v) {
-  unsigned char a[8], b[8];
+  unsigned char a[8] = {0}, b[8] = {0};
   put(s, a, 0, v);
   double sv = get(s, a, 0);
   put(d, b, 0, sv);
