@@ -276,3 +276,29 @@ Test(view, wrap_changed_partial_needs_memory) {
   tdm_buf_destroy(b);
   tdm_ctx_destroy(ctx);
 }
+
+/* The context first, then the handles: views keep working and the last
+ * handle frees the storage (and with it the context). */
+Test(view, context_destroyed_before_views) {
+  tdm_backend bes[2] = {TDM_CPU, TDM_SIM};
+  for (int k = 0; k < 2; k++) {
+    long live = tdm__alloc_live();
+    tdm_ctx *ctx = ts_ctx(bes[k], 1);
+    double a[R * C], got[R * C], want[R * C];
+    fill(a, R * C, 3);
+    tdm_buf *b = ts_buf(ctx, TDM_F64, R, C, a), *v, *w;
+    cr_assert_eq(tdm_buf_view(b, 2, 2, 4, 3, &v), TDM_OK);
+    cr_assert_eq(tdm_buf_create(ctx, TDM_F64, 4, 3, &w), TDM_OK);
+    cr_assert_eq(tdm_copy(ctx, v, w), TDM_OK); /* on sim: device copies exist */
+    tdm_ctx_destroy(ctx);
+    tdm_buf_destroy(b);
+    cr_assert_eq(tdm_buf_read(v, got), TDM_OK, "%s", tdm_last_error());
+    window(a, R, 2, 2, 4, 3, want);
+    cr_assert(memcmp(got, want, 12 * sizeof(double)) == 0);
+    cr_assert_eq(tdm_buf_read(w, got), TDM_OK);
+    cr_assert(memcmp(got, want, 12 * sizeof(double)) == 0);
+    tdm_buf_destroy(w);
+    tdm_buf_destroy(v);
+    cr_assert_eq(tdm__alloc_live(), live, "backend %d: everything freed", k);
+  }
+}
