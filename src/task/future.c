@@ -97,6 +97,7 @@ tdm_status tdm_submit(tdm_pool *p, tdm_lane lane, tdm_task_fn fn, void *arg, tdm
   TDM__CHECK(lane == TDM_LANE_GPU && p->G == 0, TDM_ERR_NO_DEVICE,
              "%s: lane: TDM_LANE_GPU, but the pool has no GPU lane (the context has no device: %s)",
              fn_name, tdm_ctx_device_note(p->ctx));
+  TDM__TRY(tdm__nest_check(fn_name));
   tdm_future *f = tdm__fcache_take(sizeof *f);
   TDM__CHECK(!f, TDM_ERR_NOMEM, "%s: out of host memory for the task", fn_name);
   int dual = lane == TDM_LANE_ANY && p->G > 0;
@@ -111,7 +112,10 @@ tdm_status tdm_submit(tdm_pool *p, tdm_lane lane, tdm_task_fn fn, void *arg, tdm
     const tdm__where at = {0, self};
     atomic_init(&f->claimed, 1);
     atomic_init(&f->refs, 1);
+    tdm__self *me = tdm__me();
+    me->nest++;
     f->status = tdm__future_call(f, &at);
+    me->nest--;
     tdm__latch_init(&f->done, 0);
     if (out) *out = f;
     else tdm__future_unref(f);
