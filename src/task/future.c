@@ -70,6 +70,8 @@ static tdm_status tdm__future_call(tdm_future *f, const tdm__where *w) {
   env.index = 0;
   tdm__err_clear();
   tdm_status s = f->fn(&env, f->arg);
+  if (!tdm__status_valid(s))
+    s = tdm__err(TDM_ERR_INVALID, "the task returned %d, which is not a tdm_status", (int)s);
   if (w->gpu) { /* the future completes when the lane's device work has */
     tdm_status s2 = tdm_ctx_sync(env.ctx);
     if (s == TDM_OK) s = s2;
