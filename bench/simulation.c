@@ -115,7 +115,8 @@ void bench_simulation(bench_run *r) {
   char size[64], many[40], cnt[32];
   snprintf(size, sizeof size, "%zu reps n=%s", st.R, bench_count((double)st.n, cnt, sizeof cnt));
   int G = r->device ? 1 : 0; /* a GPU lane when there is a device */
-  snprintf(many, sizeof many, "%d workers%s", r->threads, G ? " + GPU lane" : "");
+  snprintf(many, sizeof many, "%d worker%s%s", r->threads, r->threads == 1 ? "" : "s",
+           G ? " + GPU lane" : "");
   bench_row rows[2];
   bench_row_init(r, &rows[0], G ? "1 worker + GPU lane" : "1 worker", "f64", size);
   bench_row_init(r, &rows[1], many, "f64", size);
@@ -169,8 +170,9 @@ void bench_simulation(bench_run *r) {
     }
     snprintf(rows[0].note, sizeof rows[0].note, "OLS %.4f (sd %.4f), ridge %.4f (sd %.4f)%s", om,
              osd, rm, rsd, lane0);
-    snprintf(rows[1].note, sizeof rows[1].note, "%.2fx the 1-worker time%s%s",
-             rows[0].median_s / rows[1].median_s,
+    char sp[32];
+    snprintf(rows[1].note, sizeof rows[1].note, "%s 1 worker%s%s",
+             bench_speedup(rows[0].median_s, rows[1].median_s, sp, sizeof sp),
              strcmp(rows[1].check, "ok") ? "" : "; same estimates", lane1);
   }
   bench_finish(r, rows, 2, s, why);

@@ -9,8 +9,8 @@
  * adds the same chunk sums in order. Checked: all three give the same
  * means (to 1e-12 with a device), each within 6 standard errors of the
  * true one. */
-#include <stdatomic.h>
 #include <math.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -217,12 +217,12 @@ void bench_three_tasks(bench_run *r) {
     }
   }
   if (s == TDM_OK) {
-    snprintf(rows[1].note, sizeof rows[1].note, "speedup %.2fx over serial",
-             rows[0].median_s / rows[1].median_s);
-    char lane[40] = "";
+    char sp[32], lane[40] = "";
     if (pc.gpu_lanes) snprintf(lane, sizeof lane, "; GPU lane ran %.0f%% of chunks", 100.0 * gpu_share);
-    snprintf(rows[2].note, sizeof rows[2].note, "speedup %.2fx over serial%s",
-             rows[0].median_s / rows[2].median_s, lane);
+    snprintf(rows[1].note, sizeof rows[1].note, "%s serial",
+             bench_speedup(rows[0].median_s, rows[1].median_s, sp, sizeof sp));
+    snprintf(rows[2].note, sizeof rows[2].note, "%s serial%s",
+             bench_speedup(rows[0].median_s, rows[2].median_s, sp, sizeof sp), lane);
   }
   bench_finish(r, rows, 3, s, NULL);
   tt_scratch_free(&st);
