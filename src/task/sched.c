@@ -7,11 +7,11 @@
  * process; they never run work of a pool whose cpu_workers <= their id. */
 #include <errno.h>
 #include <sched.h>
+#include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "cpu/cpu_int.h"
-#include "core/alloc.h"
 #include "core/error.h"
 #include "task/deque.h"
 
@@ -363,7 +363,10 @@ int tdm__sched_ensure(int want, int *err) {
   pthread_mutex_lock(&tdm__s.mu);
   int n = atomic_load(&tdm__s.n);
   while (n < want) {
-    if (!tdm__wk[n]) tdm__wk[n] = tdm__malloc(sizeof *tdm__wk[n]); /* 64-byte aligned */
+    /* Process-lifetime state, outside the library allocator (its fault
+     * countdown and live count are for objects a caller owns). */
+    void *blk = NULL;
+    if (!tdm__wk[n] && posix_memalign(&blk, 64, sizeof *tdm__wk[n]) == 0) tdm__wk[n] = blk;
     if (!tdm__wk[n]) {
       if (err) *err = ENOMEM;
       break;
