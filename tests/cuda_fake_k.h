@@ -191,7 +191,10 @@ static CUresult f_cuLaunchKernel(CUfunction f, unsigned gx, unsigned gy, unsigne
   return CUDA_SUCCESS;
 }
 
+#include "cuda_fake_index.h" /* take and nonzero */
+
 static void fake_install_k(tdm__cuda_calls *c) {
+  fake_install_index(c);
 #define FK(field) c->field = f_##field;
   FK(kMoments) FK(kGroupReduce) FK(kFillLower) FK(kZeroLower) FK(exprSource) FK(rtcVersion)
   FK(rtcGetErrorString) FK(rtcGetNumSupportedArchs) FK(rtcGetSupportedArchs) FK(rtcCreateProgram)
