@@ -94,6 +94,8 @@ static const rt_spec rt_specs[] = {
     {RT_GAMMA, TDM_F32, 40, 1, 64, 1, "gamma f32 (shape 40)"},
     {RT_CHISQ, TDM_F32, 2, 0, 64, 1, "chisq f32 (df 2: exponential)"},
     {RT_BETA, TDM_F64, 0.7, 2.5, 128, 1, "beta f64"},
+    {RT_BETA, TDM_F32, 1, 3, 128, 1, "beta f32 (1, 3)"},
+    {RT_BETA, TDM_F64, 12, 0.2, 128, 1, "beta f64 (12, 0.2)"},
     {RT_POISSON, TDM_I32, 4.5, 0, 128, 1, "poisson i32 (inversion)"},
     {RT_POISSON, TDM_F64, 250, 0, 128, 1, "poisson f64 (PTRS)"},
     {RT_BINOMIAL, TDM_I64, 20, 0.3, 128, 1, "binomial i64 (inversion)"},

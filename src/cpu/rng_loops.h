@@ -92,16 +92,18 @@ TDM__TGT static void TDM__SFX(tdm__transform)(const tdm__rng_req *q, void *o, co
 }
 
 /* Attempt 0 of Marsaglia-Tsang for k values whose first blocks are w (and,
- * for shape < 1, whose boost blocks are w2): g[j] the scaled variate and
- * ok[j] = 1 where attempt 0 accepts, written as tdm__gamma_draw computes it
- * (src/rng/reject.h) so the bits agree; ok[j] = 0 sends value j to the
- * scalar code. Shape 1 is an exponential (always accepted). */
-TDM__TGT static void TDM__SFX(tdm__gamma_pass)(double shape, double scale, const uint32_t *w,
-                                               const uint32_t *w2, size_t k, double *g,
-                                               unsigned char *ok) {
+ * for shape < 1, whose boost blocks are w2): g[j] the scaled variate (or,
+ * with want_log, its unscaled log) and ok[j] = 1 where attempt 0 accepts,
+ * written as tdm__gamma_draw computes it (src/rng/reject.h) so the bits
+ * agree; ok[j] = 0 sends value j to the scalar code. Shape 1 is an
+ * exponential (always accepted). */
+TDM__TGT static void TDM__SFX(tdm__gamma_pass)(double shape, double scale, int want_log,
+                                               const uint32_t *w, const uint32_t *w2, size_t k,
+                                               double *g, unsigned char *ok) {
   if (shape == 1.0) {
     for (size_t j = 0; j < k; j++) {
-      g[j] = -tdm__rng_log(tdm__u53p(w[4 * j], w[4 * j + 1])) * scale;
+      double e = -tdm__rng_log(tdm__u53p(w[4 * j], w[4 * j + 1]));
+      g[j] = want_log ? tdm__rng_log(e) : e * scale;
       ok[j] = 1;
     }
     return;
@@ -137,8 +139,21 @@ TDM__TGT static void TDM__SFX(tdm__gamma_pass)(double shape, double scale, const
     acc[i] = (unsigned char)(tdm__rng_log(us[i]) <
                              TDM__FMA(d, (1.0 - vs[i]) + tdm__rng_log(vs[i]), 0.5 * x2s[i]));
   for (size_t i = 0; i < m; i++) ok[idx[i]] = acc[i];
+  if (want_log) {
+    for (size_t j = 0; j < k; j++) g[j] = tdm__rng_log(g[j]);
+    if (shape < 1.0) /* log of the boost: log Gamma(a + 1) + log(U) / a */
+      for (size_t j = 0; j < k; j++)
+        g[j] = g[j] + tdm__rng_log(tdm__u53p(w2[4 * j], w2[4 * j + 1])) / shape;
+    return;
+  }
   if (shape < 1.0) /* the boost: Gamma(a) = Gamma(a + 1) U^(1/a) */
     for (size_t j = 0; j < k; j++)
       g[j] = g[j] * tdm__rng_exp(tdm__rng_log(tdm__u53p(w2[4 * j], w2[4 * j + 1])) / shape);
   for (size_t j = 0; j < k; j++) g[j] = g[j] * scale;
+}
+
+/* Beta from the log-gammas of its two halves, as tdm__beta_draw. */
+TDM__TGT static void TDM__SFX(tdm__beta_combine)(const double *lx, const double *ly, size_t k,
+                                                 double *v) {
+  for (size_t j = 0; j < k; j++) v[j] = 1.0 / (1.0 + tdm__rng_exp(ly[j] - lx[j]));
 }

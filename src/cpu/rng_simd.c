@@ -265,9 +265,9 @@ void tdm__rng_simd_gamma(int level, const tdm__rng_req *q, void *out, uint64_t g
       tdm__blocks_strided(level, q->seed, q->stream, fb + TDM__GAMMA_BLOCKS * s + TDM__GAMMA_BLOCKS - 1,
                           TDM__GAMMA_BLOCKS, k, w2);
     if (level >= 2)
-      tdm__gamma_pass_avx512(shape, scale, w, w2, k, g, ok);
+      tdm__gamma_pass_avx512(shape, scale, 0, w, w2, k, g, ok);
     else
-      tdm__gamma_pass_avx2(shape, scale, w, w2, k, g, ok);
+      tdm__gamma_pass_avx2(shape, scale, 0, w, w2, k, g, ok);
     if (q->dt == TDM_F64) {
       double *o = (double *)out + s;
       for (size_t j = 0; j < k; j++) o[j] = g[j];
@@ -277,6 +277,47 @@ void tdm__rng_simd_gamma(int level, const tdm__rng_req *q, void *out, uint64_t g
     }
     for (size_t j = 0; j < k; j++)
       if (!ok[j]) tdm__rng_groups_fma(q, out, s + j, s + j + 1);
+  }
+}
+
+/* Beta values [g0, g1): both log-gammas of each value in lanes (X from the
+ * slice's first 16 blocks, Y from the next 16), the scalar code where either
+ * first attempt is rejected. */
+static void tdm__beta_half(int level, const tdm__rng_req *q, uint64_t b0, double shape, size_t k,
+                           uint32_t *w, uint32_t *w2, double *lg, unsigned char *ok) {
+  const uint64_t stride = 2 * TDM__GAMMA_BLOCKS;
+  tdm__blocks_strided(level, q->seed, q->stream, b0, stride, k, w);
+  if (shape < 1.0)
+    tdm__blocks_strided(level, q->seed, q->stream, b0 + TDM__GAMMA_BLOCKS - 1, stride, k, w2);
+  if (level >= 2)
+    tdm__gamma_pass_avx512(shape, 1.0, 1, w, w2, k, lg, ok);
+  else
+    tdm__gamma_pass_avx2(shape, 1.0, 1, w, w2, k, lg, ok);
+}
+
+void tdm__rng_simd_beta(int level, const tdm__rng_req *q, void *out, uint64_t g0, uint64_t g1) {
+  uint64_t fb = tdm__rng_first_block(q);
+  uint32_t w[4 * TDM__GV], w2[4 * TDM__GV];
+  double lx[TDM__GV], ly[TDM__GV], v[TDM__GV];
+  unsigned char okx[TDM__GV], oky[TDM__GV];
+  for (uint64_t s = g0; s < g1; s += TDM__GV) {
+    size_t k = g1 - s < TDM__GV ? (size_t)(g1 - s) : TDM__GV;
+    uint64_t b0 = fb + 2 * TDM__GAMMA_BLOCKS * s;
+    tdm__beta_half(level, q, b0, q->p[0], k, w, w2, lx, okx);
+    tdm__beta_half(level, q, b0 + TDM__GAMMA_BLOCKS, q->p[1], k, w, w2, ly, oky);
+    if (level >= 2)
+      tdm__beta_combine_avx512(lx, ly, k, v);
+    else
+      tdm__beta_combine_avx2(lx, ly, k, v);
+    if (q->dt == TDM_F64) {
+      double *o = (double *)out + s;
+      for (size_t j = 0; j < k; j++) o[j] = v[j];
+    } else {
+      float *o = (float *)out + s;
+      for (size_t j = 0; j < k; j++) o[j] = (float)v[j];
+    }
+    for (size_t j = 0; j < k; j++)
+      if (!okx[j] || !oky[j]) tdm__rng_groups_fma(q, out, s + j, s + j + 1);
   }
 }
 
@@ -315,6 +356,11 @@ void tdm__rng_simd_groups(int level, const tdm__rng_req *q, void *out, uint64_t 
 }
 
 void tdm__rng_simd_gamma(int level, const tdm__rng_req *q, void *out, uint64_t g0, uint64_t g1) {
+  (void)level;
+  for (uint64_t g = g0; g < g1; g++) tdm__rng_group(q, out, g);
+}
+
+void tdm__rng_simd_beta(int level, const tdm__rng_req *q, void *out, uint64_t g0, uint64_t g1) {
   (void)level;
   for (uint64_t g = g0; g < g1; g++) tdm__rng_group(q, out, g);
 }
