@@ -194,7 +194,7 @@ Test(index, take_argument_errors) {
   expect_refused(ctx, X, 1, I, O, "tdm_take: out: 3 x 2, expected 4 x 3 (rows(x) x len(idx))");
   expect_refused(ctx, X, 0, I, Ox, "tdm_take: out: belongs to another context");
   tdm_buf *sq = ts_buf(ctx, TDM_F64, 3, 3, NULL), *i3 = idx_buf(ctx, TDM_I64, 0, iv, 3);
-  expect_refused(ctx, sq, 0, i3, sq, "tdm_take: out: must not be x or idx");
+  expect_refused(ctx, sq, 0, i3, sq, "tdm_take: out: overlaps x or idx");
   tdm_stats s = stats(ctx);
   cr_assert_eq(s.cpu_ops, 0, "a refused call counts no op");
   tdm_buf *bufs[] = {X, I, O, Of, If, Im, Ox, Obad, sq, i3};
@@ -278,7 +278,7 @@ Test(index, nonzero_argument_errors) {
       {M, I, NULL, "tdm_nonzero: count: is NULL"},
       {M, small, &count, "tdm_nonzero: idx: 5 elements, expected at least mask's 6"},
       {M, If, &count, "tdm_nonzero: idx: dtype f32, expected i32 or i64"},
-      {I, I, &count, "tdm_nonzero: idx: must not be mask"},
+      {I, I, &count, "tdm_nonzero: idx: overlaps mask"},
   };
   for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
     cr_assert_eq(tdm_nonzero(ctx, cases[k].m, cases[k].i, cases[k].c), TDM_ERR_INVALID, "case %zu", k);
@@ -440,4 +440,75 @@ Test(index, sim_take_and_nonzero_copy_back_only_their_small_results) {
   tdm_buf_destroy(X), tdm_buf_destroy(I), tdm_buf_destroy(O), tdm_buf_destroy(P);
   tdm_ctx_destroy(sim);
   free(x), free(iv), free(o), free(p);
+}
+
+/* ---- real views: every operand a window of a larger buffer ---------------------- */
+Test(index, take_and_nonzero_on_views_equal_the_ops_on_packed_copies) {
+  for (int b = 0; b < 2; b++) {
+    tdm_ctx *ctx = ts_ctx(backends[b], 2);
+    const size_t R = 50, C = 9, r0 = 7, c0 = 2, r = 30, c = 5; /* x = rows 7..36, cols 2..6 */
+    double *big = malloc(R * C * sizeof *big);
+    for (size_t k = 0; k < R * C; k++) big[k] = (double)k + 0.5;
+    tdm_buf *B = ts_buf(ctx, TDM_F64, R, C, big), *X = NULL;
+    cr_assert_eq(tdm_buf_view(B, r0, c0, r, c, &X), TDM_OK, "%s", tdm_last_error());
+    /* idx: row 1 of a 3 x 40 I64 matrix (stride 3), first 25 entries */
+    const size_t m = 25;
+    int64_t *im = malloc(3 * 40 * sizeof *im);
+    for (size_t k = 0; k < 3 * 40; k++) im[k] = k % 3 == 1 ? (int64_t)(ts_mix(k) % r) : -1;
+    tdm_buf *IM = raw_buf(ctx, TDM_I64, 3, 40, im), *Iv = NULL;
+    cr_assert_eq(tdm_buf_view(IM, 1, 0, 1, m, &Iv), TDM_OK);
+    /* out: a window of a larger buffer whose other elements must survive */
+    double *ob = malloc(40 * 8 * sizeof *ob);
+    for (size_t k = 0; k < 40 * 8; k++) ob[k] = -1.0 - (double)k;
+    tdm_buf *OB = ts_buf(ctx, TDM_F64, 40, 8, ob), *Ov = NULL;
+    cr_assert_eq(tdm_buf_view(OB, 3, 1, m, c, &Ov), TDM_OK);
+    cr_assert_eq(tdm_take(ctx, X, 0, Iv, Ov), TDM_OK, "%s: %s", tdm_backend_name(backends[b]),
+                 tdm_last_error());
+    double *got = malloc(40 * 8 * sizeof *got);
+    cr_assert_eq(tdm_buf_read(OB, got), TDM_OK);
+    for (size_t j = 0; j < 8; j++)
+      for (size_t i = 0; i < 40; i++) {
+        int in = i >= 3 && i < 3 + m && j >= 1 && j < 1 + c;
+        double want = in ? big[r0 + (size_t)im[1 + 3 * (i - 3)] + (c0 + j - 1) * R] : ob[i + j * 40];
+        cr_assert_eq(got[i + j * 40], want, "%s: OB(%zu, %zu)%s", tdm_backend_name(backends[b]), i, j,
+                     in ? "" : " outside the window");
+      }
+    /* columns of the view by a 1 x 3 index view */
+    tdm_buf *I3 = NULL, *O3 = ts_buf(ctx, TDM_F64, r, 3, NULL);
+    im[1] = 4, im[4] = 0, im[7] = 4;
+    cr_assert_eq(tdm_buf_write(IM, im), TDM_OK);
+    cr_assert_eq(tdm_buf_view(IM, 1, 0, 1, 3, &I3), TDM_OK);
+    cr_assert_eq(tdm_take(ctx, X, 1, I3, O3), TDM_OK, "%s", tdm_last_error());
+    double o3[30 * 3];
+    cr_assert_eq(tdm_buf_read(O3, o3), TDM_OK);
+    const size_t cols3[3] = {4, 0, 4};
+    for (size_t j = 0; j < 3; j++)
+      for (size_t i = 0; i < r; i++) cr_assert_eq(o3[i + j * r], big[r0 + i + (c0 + cols3[j]) * R]);
+    /* nonzero of the view (values k % 4 == 0 are zero), into a row view */
+    for (size_t k = 0; k < R * C; k++) big[k] = k % 4 ? (double)k : -0.0;
+    cr_assert_eq(tdm_buf_write(B, big), TDM_OK);
+    tdm_buf *PB = raw_buf(ctx, TDM_I32, 2, r * c, NULL), *Pv = NULL;
+    cr_assert_eq(tdm_buf_view(PB, 1, 0, 1, r * c, &Pv), TDM_OK);
+    size_t count = 0;
+    cr_assert_eq(tdm_nonzero(ctx, X, Pv, &count), TDM_OK, "%s", tdm_last_error());
+    int32_t *pg = malloc(2 * r * c * sizeof *pg);
+    cr_assert_eq(tdm_buf_read(PB, pg), TDM_OK);
+    size_t q = 0;
+    for (size_t j = 0; j < c; j++)
+      for (size_t i = 0; i < r; i++)
+        if (big[r0 + i + (c0 + j) * R] != 0) {
+          cr_assert_eq(pg[1 + 2 * q], (int32_t)(i + j * r), "position %zu", q);
+          q++;
+        }
+    cr_assert_eq(count, q);
+    for (size_t k = 0; k < r * c; k++) cr_assert_eq(pg[2 * k], 0, "row 0 of the positions' buffer untouched");
+    /* a view overlapping its operand is refused */
+    tdm_buf *Xo = NULL;
+    cr_assert_eq(tdm_buf_view(B, r0, c0, m, c, &Xo), TDM_OK);
+    expect_refused(ctx, X, 0, Iv, Xo, "tdm_take: out: overlaps x or idx");
+    tdm_buf *bufs[] = {B, X, IM, Iv, OB, Ov, I3, O3, PB, Pv, Xo};
+    for (size_t k = 0; k < sizeof bufs / sizeof *bufs; k++) tdm_buf_destroy(bufs[k]);
+    tdm_ctx_destroy(ctx);
+    free(big), free(im), free(ob), free(got), free(pg);
+  }
 }

@@ -34,7 +34,8 @@ tdm_status tdm_take(tdm_ctx *ctx, const tdm_buf *xc, int axis, const tdm_buf *ic
   TDM__CHECK(out->rows != want_r || out->cols != want_c, TDM_ERR_INVALID,
              "%s: out: %zu x %zu, expected %zu x %zu (%s)", fn, out->rows, out->cols, want_r, want_c,
              axis == 0 ? "len(idx) x cols(x)" : "rows(x) x len(idx)");
-  TDM__CHECK(out == xc || out == ic, TDM_ERR_INVALID, "%s: out: must not be x or idx", fn);
+  TDM__CHECK(tdm__buf_overlap(out, xc) || tdm__buf_overlap(out, ic), TDM_ERR_INVALID,
+             "%s: out: overlaps x or idx (use a separate buffer)", fn);
   tdm_buf *in[2] = {(tdm_buf *)xc, (tdm_buf *)ic}; /* contents unchanged; residency may change */
   tdm__opcost cost = {0, (double)(2 * out->bytes + ic->bytes)};
   tdm__exec ex = tdm__place(ctx, &cost, in, 2);
@@ -66,7 +67,8 @@ tdm_status tdm_nonzero(tdm_ctx *ctx, const tdm_buf *mc, tdm_buf *idx, size_t *co
              "%s: idx: %zu elements, expected at least mask's %zu", fn, idx->n, mc->n);
   TDM__CHECK(idx->dt == TDM_I32 && mc->n - 1 > (size_t)INT32_MAX, TDM_ERR_INVALID,
              "%s: idx: i32 cannot hold positions up to %zu; use i64", fn, mc->n - 1);
-  TDM__CHECK(idx == mc, TDM_ERR_INVALID, "%s: idx: must not be mask", fn);
+  TDM__CHECK(tdm__buf_overlap(idx, mc), TDM_ERR_INVALID,
+             "%s: idx: overlaps mask (use a separate buffer)", fn);
   tdm_buf *in[2] = {(tdm_buf *)mc, idx};
   tdm__opcost cost = {(double)mc->n, (double)(mc->bytes + idx->bytes)};
   tdm__exec ex = tdm__place(ctx, &cost, in, 2);

@@ -61,4 +61,5 @@ const tdm__backend tdm__cpu_backend = {
     .rng_fill = tdm__cpu_rng_fill,
     .take = tdm__cpu_take,
     .nonzero = tdm__cpu_nonzero,
+    .copy = tdm__cpu_copy,
 };

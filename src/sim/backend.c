@@ -102,6 +102,7 @@ const tdm__backend tdm__sim_backend = {
     .rng_fill = tdm__sim_rng_fill,
     .take = tdm__sim_take,
     .nonzero = tdm__sim_nonzero,
+    .copy = tdm__sim_copy,
 };
 
 /* ---- test hooks (sim.h) ---------------------------------------------------- */
