@@ -227,4 +227,39 @@ Test(cuda_index, strided_operands_through_the_backend) {
   tdm_ctx_destroy(c);
   fake_assert_clean();
 }
+Test(cuda_index, take_and_nonzero_on_real_views) {
+  fake_install();
+  tdm_ctx *c = cuda_ctx();
+  const size_t R = 20, C = 6;
+  double big[120];
+  for (size_t k = 0; k < R * C; k++) big[k] = k % 3 ? (double)k : 0.0;
+  int64_t im[2 * 10];
+  for (size_t k = 0; k < 20; k++) im[k] = k % 2 ? (int64_t)((k * 7) % 12) : -1;
+  tdm_buf *B = ts_buf(c, TDM_F64, R, C, big), *X = NULL, *IM = raw(c, TDM_I64, 2, 10, im), *Iv = NULL;
+  cr_assert_eq(tdm_buf_view(B, 4, 1, 12, 4, &X), TDM_OK);   /* rows 4..15, cols 1..4 */
+  cr_assert_eq(tdm_buf_view(IM, 1, 0, 1, 10, &Iv), TDM_OK); /* row 1: stride 2 */
+  tdm_buf *O = raw(c, TDM_F64, 10, 4, NULL);
+  cr_assert_eq(tdm_take(c, X, 0, Iv, O), TDM_OK, "%s", tdm_last_error());
+  double o[40];
+  cr_assert_eq(tdm_buf_read(O, o), TDM_OK);
+  for (size_t j = 0; j < 4; j++)
+    for (size_t i = 0; i < 10; i++)
+      cr_assert_eq(o[i + j * 10], big[4 + (size_t)im[1 + 2 * i] + (1 + j) * R], "(%zu, %zu)", i, j);
+  /* nonzero of the view into a strided row of positions: the stage path */
+  tdm_buf *PB = raw(c, TDM_I32, 3, 48, NULL), *Pv = NULL;
+  cr_assert_eq(tdm_buf_view(PB, 2, 0, 1, 48, &Pv), TDM_OK);
+  size_t count = 0;
+  cr_assert_eq(tdm_nonzero(c, X, Pv, &count), TDM_OK, "%s", tdm_last_error());
+  int32_t pg[3 * 48];
+  cr_assert_eq(tdm_buf_read(PB, pg), TDM_OK);
+  size_t q = 0;
+  for (size_t j = 0; j < 4; j++)
+    for (size_t i = 0; i < 12; i++)
+      if (big[4 + i + (1 + j) * R] != 0) cr_assert_eq(pg[2 + 3 * q++], (int32_t)(i + j * 12));
+  cr_assert_eq(count, q);
+  tdm_buf *bufs[] = {B, X, IM, Iv, O, PB, Pv};
+  for (size_t k = 0; k < 7; k++) tdm_buf_destroy(bufs[k]);
+  tdm_ctx_destroy(c);
+  fake_assert_clean();
+}
 #endif
