@@ -14,6 +14,7 @@ void bench_nested(bench_run *r);
 void bench_stratified(bench_run *r);
 void bench_simulation(bench_run *r);
 void bench_compute_once(bench_run *r);
+void bench_take(bench_run *r);
 void bench_rng(bench_run *r);
 
 const bench_scenario bench_scenarios[] = {
@@ -28,6 +29,7 @@ const bench_scenario bench_scenarios[] = {
     {"simulation", "replicates on their own streams; same results for 1 and N threads",
      bench_simulation},
     {"compute-once", "min, max, mean, var in one pass vs four", bench_compute_once},
+    {"take", "gather 1e7 f64 in rows of 8 by an index vector (bootstrap, sorted)", bench_take},
     {"rng", "normal, uniform, Gamma(1,1), Gamma(2,1), Beta(2,3) draws into a buffer", bench_rng},
 };
 const size_t bench_nscenarios = sizeof bench_scenarios / sizeof bench_scenarios[0];
