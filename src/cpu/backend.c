@@ -3,6 +3,7 @@
 #include "core/alloc.h"
 #include "core/error.h"
 #include "cpu/cpu_int.h"
+#include "cpu/stats_int.h"
 
 static tdm_status tdm__cpu_open(const tdm_config *cfg, void **state, char *why, size_t whylen) {
   (void)why;
@@ -53,11 +54,16 @@ const tdm__backend tdm__cpu_backend = {
     .sync = tdm__cpu_sync,
     .perf = tdm__cpu_perf,
     .reduce = tdm__cpu_reduce,
-    .group_reduce = tdm__cpu_group_reduce,
     .gemm = tdm__cpu_gemm,
     .crossprod = tdm__cpu_crossprod,
     .cholesky = tdm__cpu_cholesky,
     .solve_spd = tdm__cpu_solve_spd,
     .eval = tdm__cpu_eval,
     .rng_fill = tdm__cpu_rng_fill,
+    /* second wave: statistics */
+    .group_stats = tdm__cpu_group_stats,
+    .reduce_axis = tdm__cpu_reduce_axis,
+    .sort = tdm__cpu_sort,
+    .argsort = tdm__cpu_argsort,
+    .quantile = tdm__cpu_quantile,
 };
