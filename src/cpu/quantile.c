@@ -10,6 +10,7 @@
 #include "core/alloc.h"
 #include "core/error.h"
 #include "cpu/cpu_int.h"
+#include "cpu/q7.h"
 #include "cpu/sort_int.h"
 #include "cpu/stats_int.h"
 
@@ -23,25 +24,6 @@
 #define PARTS_MAX 16
 #define SELECT_MIN ((size_t)1 << 15) /* shorter columns are sorted */
 #define RANKS_MAX 64                 /* more ranks than this: sort */
-
-/* numpy.quantile's "linear" method, step by step as numpy computes it. */
-static void tdm__q7(double q, size_t n, size_t *lo, size_t *hi, double *g) {
-  double h = ((double)n * q + (1.0 - q)) - 1.0;
-  if (h >= (double)(n - 1)) {
-    *lo = *hi = n - 1, *g = 0;
-  } else if (h < 0) {
-    *lo = *hi = 0, *g = 0;
-  } else {
-    double f = floor(h);
-    *lo = (size_t)f, *hi = *lo + 1, *g = h - f;
-  }
-}
-
-static double tdm__lerp(double a, double b, double t) {
-  if (a == b) return a; /* (numpy's own lerp gives NaN for inf, inf) */
-  double d = b - a;
-  return t >= 0.5 ? b - d * (1 - t) : a + d * t;
-}
 
 static inline double tdm__get(const tdm__sarg *x, const char *col, size_t i) {
   return x->dt == TDM_F64 ? ((const double *)col)[i] : (double)((const float *)col)[i];
