@@ -37,11 +37,13 @@ static inline void tdm__acc_init(tdm__acc *a) {
 static inline void tdm__acc_add(tdm__acc *a, double v) {
   if (a->n == 0) a->K = v - v == 0 ? v : 0; /* finite: v - v is 0 */
   double d = v - a->K, s = a->s, t = s + d;
-  a->c += (s >= 0 ? s : -s) >= (d >= 0 ? d : -d) ? (s - t) + d : (d - t) + s;
+  /* both corrections computed and one selected: no data-dependent branch */
+  double big = (s - t) + d, small = (d - t) + s;
+  a->c += __builtin_fabs(s) >= __builtin_fabs(d) ? big : small;
   a->s = t;
   a->q += d * d;
-  a->mn = v < a->mn || v != v ? v : a->mn; /* a NaN stays: NaN < v is false */
-  a->mx = v > a->mx || v != v ? v : a->mx;
+  a->mn = (v < a->mn) | (v != v) ? v : a->mn; /* a NaN stays: NaN < v is false */
+  a->mx = (v > a->mx) | (v != v) ? v : a->mx;
   a->n += 1;
 }
 
