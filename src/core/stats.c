@@ -18,8 +18,10 @@ tdm__sarg tdm__sarg_of(const tdm_buf *b, const void *p) {
 
 int tdm__op_valid(tdm_reduce_op op) { return (int)op >= (int)TDM_SUM && (int)op <= (int)TDM_COUNT; }
 
+/* vec: out may be any contiguous shape with G elements (tdm_group_reduce). */
 static tdm_status tdm__group_run(tdm_ctx *ctx, const char *fn, const tdm_buf *xc, const tdm_buf *gc,
-                                 size_t G, size_t nops, const tdm_reduce_op ops[], tdm_buf *out) {
+                                 size_t G, size_t nops, const tdm_reduce_op ops[], tdm_buf *out,
+                                 int vec) {
   TDM__CHECK(!ctx, TDM_ERR_INVALID, "%s: ctx: is NULL", fn);
   TDM__TRY(tdm__buf_check(ctx, xc, fn, "x"));
   TDM__TRY(tdm__buf_check(ctx, gc, fn, "groups"));
@@ -35,7 +37,8 @@ static tdm_status tdm__group_run(tdm_ctx *ctx, const char *fn, const tdm_buf *xc
              TDM_ERR_INVALID, "%s: ngroups: %zu is 0 or too large", fn, G);
   TDM__CHECK(out->dt != TDM_F64, TDM_ERR_INVALID, "%s: out: dtype %s, expected f64", fn,
              tdm_dtype_name(out->dt));
-  TDM__CHECK(out->rows != G || out->cols != nops, TDM_ERR_INVALID,
+  int as_vec = vec && out->n == G && (out->ld == out->rows || out->cols == 1 || !out->ld);
+  TDM__CHECK(!as_vec && (out->rows != G || out->cols != nops), TDM_ERR_INVALID,
              "%s: out: %zu x %zu, expected ngroups x nops = %zu x %zu", fn, out->rows, out->cols, G,
              nops);
   TDM__CHECK(out == xc || out == gc, TDM_ERR_INVALID, "%s: out: must not alias x or groups", fn);
@@ -49,6 +52,7 @@ static tdm_status tdm__group_run(tdm_ctx *ctx, const char *fn, const tdm_buf *xc
   if (s == TDM_OK) s = tdm__buf_out(ctx, &ex, out, 0, &po);
   if (s == TDM_OK) {
     tdm__sarg ax = tdm__sarg_of(xc, px), ag = tdm__sarg_of(gc, pg), ao = tdm__sarg_of(out, po);
+    if (as_vec) ao.rows = ao.ld = G, ao.cols = 1;
     s = ex.be->group_stats(ex.st, &ax, &ag, G, nops, ops, &ao);
   }
   if (s != TDM_OK) return tdm__err_prefix(s, fn);
@@ -64,14 +68,14 @@ tdm_status tdm_group_stats(tdm_ctx *ctx, const tdm_buf *x, const tdm_buf *groups
   for (size_t i = 0; i < nops; i++)
     TDM__CHECK(!tdm__op_valid(ops[i]), TDM_ERR_INVALID, "%s: ops[%zu]: %d is not a tdm_reduce_op",
                fn, i, (int)ops[i]);
-  return tdm__group_run(ctx, fn, x, groups, ngroups, nops, ops, out);
+  return tdm__group_run(ctx, fn, x, groups, ngroups, nops, ops, out, 0);
 }
 
 tdm_status tdm_group_reduce(tdm_ctx *ctx, const tdm_buf *x, const tdm_buf *groups, size_t ngroups,
                             tdm_reduce_op op, tdm_buf *out) {
   static const char fn[] = "tdm_group_reduce";
   TDM__CHECK(!tdm__op_valid(op), TDM_ERR_INVALID, "%s: op: %d is not a tdm_reduce_op", fn, (int)op);
-  return tdm__group_run(ctx, fn, x, groups, ngroups, 1, &op, out);
+  return tdm__group_run(ctx, fn, x, groups, ngroups, 1, &op, out, 1);
 }
 
 tdm_status tdm_reduce_axis(tdm_ctx *ctx, const tdm_buf *xc, int axis, tdm_reduce_op op,
