@@ -16,6 +16,7 @@ void bench_simulation(bench_run *r);
 void bench_compute_once(bench_run *r);
 void bench_bootstrap(bench_run *r);
 void bench_stats(bench_run *r);
+void bench_rng(bench_run *r);
 
 const bench_scenario bench_scenarios[] = {
     {"crossprod-chol", "C = X'X and its Cholesky factor; 1 thread vs all", bench_crossprod_chol},
@@ -33,6 +34,7 @@ const bench_scenario bench_scenarios[] = {
      bench_bootstrap},
     {"stats", "per-group statistics in one pass, a long sort, quantiles by selection",
      bench_stats},
+    {"rng", "normal, uniform, Gamma(1,1), Gamma(2,1), Beta(2,3) draws into a buffer", bench_rng},
 };
 const size_t bench_nscenarios = sizeof bench_scenarios / sizeof bench_scenarios[0];
 
