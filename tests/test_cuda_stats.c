@@ -76,6 +76,29 @@ Test(cuda_stats, group_stats_every_op_and_bad_ids) {
   fake_assert_clean();
 }
 
+Test(cuda_stats, many_groups_use_the_global_tables) {
+  fake_install();
+  tdm_ctx *c = cuda_ctx();
+  enum { N = 3000, G = 2000 }; /* a table too large for shared memory */
+  double x[N];
+  int32_t g[N];
+  for (int i = 0; i < N; i++) x[i] = i, g[i] = i % G;
+  tdm_buf *X = ts_buf(c, TDM_F64, N, 1, x), *Gb, *O = ts_buf(c, TDM_F64, G, 2, NULL);
+  cr_assert_eq(tdm_buf_create(c, TDM_I32, N, 1, &Gb), TDM_OK);
+  cr_assert_eq(tdm_buf_write(Gb, g), TDM_OK);
+  const tdm_reduce_op ops[2] = {TDM_COUNT, TDM_SUM};
+  cr_assert_eq(tdm_group_stats(c, X, Gb, G, 2, ops, O), TDM_OK, "%s", tdm_last_error());
+  double o[2 * G];
+  ts_read(O, o);
+  for (int k = 0; k < G; k++) {
+    double cnt = k < N - G ? 2 : 1, sum = k < N - G ? 2.0 * k + G : k;
+    cr_assert(o[k] == cnt && o[G + k] == sum, "group %d: %g %g", k, o[k], o[G + k]);
+  }
+  tdm_buf_destroy(X), tdm_buf_destroy(Gb), tdm_buf_destroy(O);
+  tdm_ctx_destroy(c);
+  fake_assert_clean();
+}
+
 Test(cuda_stats, axis_sort_argsort_quantile_match_the_cpu) {
   fake_install();
   tdm_ctx *c = cuda_ctx(), *h = ts_ctx(TDM_CPU, 1);

@@ -52,9 +52,9 @@ static tdm_status tdm__group(tdm__cu *st, const tdm__sarg *x, const tdm__sarg *g
                              size_t nops, const tdm_reduce_op ops[], const tdm__sarg *out) {
   size_t n = x->rows * x->cols;
   int nb = tdm__cu_grid(st, n, 4096);
-  size_t bytes = tdmk_group_scratch(G, nb);
-  TDM__CHECK(bytes / (nb + 1) < G, TDM_ERR_INVALID,
+  TDM__CHECK(G > SIZE_MAX / 64 / ((size_t)nb + 1), TDM_ERR_INVALID,
              "ngroups: %zu accumulators overflow the address space", G);
+  size_t bytes = tdmk_group_scratch(G, nb);
   int *op = tdm__malloc(nops * sizeof *op);
   TDM__CHECK(!op, TDM_ERR_NOMEM, "out of host memory for %zu ops", nops);
   for (size_t k = 0; k < nops; k++) op[k] = (int)ops[k];
