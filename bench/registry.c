@@ -15,6 +15,8 @@ void bench_stratified(bench_run *r);
 void bench_simulation(bench_run *r);
 void bench_compute_once(bench_run *r);
 void bench_take(bench_run *r);
+void bench_bootstrap(bench_run *r);
+void bench_stats(bench_run *r);
 void bench_rng(bench_run *r);
 
 const bench_scenario bench_scenarios[] = {
@@ -25,11 +27,15 @@ const bench_scenario bench_scenarios[] = {
     {"cv-folds", "ridge fit on 9 folds, MSE on the 10th, mapped over folds", bench_cv_folds},
     {"alloc", "4 slow + 12 fast tasks: static vs dynamic vs the LPT bound", bench_alloc},
     {"nested", "10 folds x 4 methods: nested maps vs one flattened map", bench_nested},
-    {"stratified", "per-group mean and regression over one shared dataset", bench_stratified},
+    {"stratified", "per-group count, mean, SD and regression over one shared dataset", bench_stratified},
     {"simulation", "replicates on their own streams; same results for 1 and N threads",
      bench_simulation},
     {"compute-once", "min, max, mean, var in one pass vs four", bench_compute_once},
     {"take", "gather 1e7 f64 in rows of 8 by an index vector (bootstrap, sorted)", bench_take},
+    {"bootstrap", "percentile intervals of a median and a slope from B resamples",
+     bench_bootstrap},
+    {"stats", "per-group statistics in one pass, a long sort, quantiles by selection",
+     bench_stats},
     {"rng", "normal, uniform, Gamma(1,1), Gamma(2,1), Beta(2,3) draws into a buffer", bench_rng},
 };
 const size_t bench_nscenarios = sizeof bench_scenarios / sizeof bench_scenarios[0];

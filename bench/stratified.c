@@ -1,7 +1,7 @@
 /* stratified.c -- a stratified analysis of one large shared dataset sorted
- * by group (uneven group sizes): the per-group mean of y with one
- * tdm_group_reduce, and a per-group regression of y on x as a map over
- * groups where each task takes a view of its rows of the one shared
+ * by group (uneven group sizes): the per-group count, mean and SD of y in
+ * one tdm_group_stats pass, and a per-group regression of y on x as a map
+ * over groups where each task takes a view of its rows of the one shared
  * buffer (no copies; on a device nothing moves but one 3x3 result per
  * task: Z_g Z_g' with Z = (1, x, y) observation-major). Checked against
  * plain per-group loops in long double, and on a device from
@@ -18,7 +18,7 @@ typedef struct st_data {
   double *z;      /* 3 x n: (1, x_i, y_i) per row */
   double *y;      /* n */
   int32_t *gid;   /* n */
-  double *mean;   /* G: group_reduce output */
+  double *mean;   /* G x 3: group_stats output (COUNT, MEAN, SD) */
   double *slope, *icpt; /* G: map output */
 } st_data;
 
@@ -28,7 +28,7 @@ typedef struct st_state {
   st_data *d;
   tdm_buf *y, *g, *out;
   tdm_buf *Z;     /* 3 x n: d->z wrapped once; tasks take views of it */
-  int variant; /* 0 group_reduce, 1 map */
+  int variant; /* 0 group_stats, 1 map */
 } st_state;
 
 static tdm_status st_group(const tdm_task_env *env, size_t g, void *arg) {
@@ -57,7 +57,8 @@ static tdm_status st_once(void *p, int xfer, double *secs) {
   double t = bench_now();
   if (s->variant == 0) {
     if (xfer && (st = tdm_buf_write(s->y, s->d->y)) == TDM_OK) st = tdm_buf_write(s->g, s->d->gid);
-    if (st == TDM_OK) st = tdm_group_reduce(s->ctx, s->y, s->g, s->d->G, TDM_MEAN, s->out);
+    static const tdm_reduce_op ops[3] = {TDM_COUNT, TDM_MEAN, TDM_SD};
+    if (st == TDM_OK) st = tdm_group_stats(s->ctx, s->y, s->g, s->d->G, 3, ops, s->out);
     if (st == TDM_OK) st = xfer ? tdm_buf_read(s->out, s->d->mean) : tdm_ctx_sync(s->ctx);
   } else {
     tdm_schedule sched = {TDM_SCHED_DYNAMIC, 0, TDM_LANE_ANY};
@@ -73,7 +74,7 @@ static tdm_status st_make(tdm_ctx *ctx, st_data *d) {
   d->z = malloc(3 * n * sizeof *d->z);
   d->y = malloc(n * sizeof *d->y);
   d->gid = malloc(n * sizeof *d->gid);
-  d->mean = malloc(G * sizeof *d->mean);
+  d->mean = malloc(3 * G * sizeof *d->mean);
   d->slope = malloc(G * sizeof *d->slope);
   d->icpt = malloc(G * sizeof *d->icpt);
   if (!d->start || !d->z || !d->y || !d->gid || !d->mean || !d->slope || !d->icpt)
@@ -123,8 +124,13 @@ static void st_check(bench_row *row, const st_data *d, int variant) {
     for (size_t i = a; i < b; i++) sx += d->z[3 * i + 1], sy += d->y[i];
     long double mx = sx / ng, my = sy / ng;
     if (variant == 0) {
-      if (!bench_check(row, bench_close(d->mean[g], (double)my, 1e-12, 1.0 + fabs((double)my)),
-                       "group %zu: mean %.17g vs plain loop %.17g", g, d->mean[g], (double)my))
+      long double q = 0;
+      for (size_t i = a; i < b; i++) q += (d->y[i] - my) * (d->y[i] - my);
+      double sd = (double)sqrtl(q / (ng - 1)), m = d->mean[d->G + g], c = d->mean[g];
+      if (!bench_check(row, c == (double)ng && bench_close(m, (double)my, 1e-12, 1.0 + fabs((double)my)) &&
+                                bench_close(d->mean[2 * d->G + g], sd, 1e-10, 1.0 + sd),
+                       "group %zu: count, mean, sd %.17g %.17g %.17g vs plain loop %.17g %.17g %.17g",
+                       g, c, m, d->mean[2 * d->G + g], (double)ng, (double)my, sd))
         return;
       continue;
     }
@@ -148,7 +154,7 @@ void bench_stratified(bench_run *r) {
   char size[64], cnt[32];
   snprintf(size, sizeof size, "%s rows %zu groups", bench_count((double)d.n, cnt, sizeof cnt), d.G);
   bench_row rows[2];
-  bench_row_init(r, &rows[0], "mean, group_reduce", "f64", size);
+  bench_row_init(r, &rows[0], "count mean sd, group_stats", "f64", size);
   bench_row_init(r, &rows[1], "regression, map", "f64", size);
   if (bench_skipping(r, rows, 2)) return;
   st_state st = {r->ctx, NULL, &d, NULL, NULL, NULL, NULL, 0};
@@ -158,7 +164,7 @@ void bench_stratified(bench_run *r) {
   const char *why = s == TDM_ERR_NOMEM ? "out of host memory for the dataset" : NULL;
   if (s == TDM_OK) s = tdm_buf_wrap(r->ctx, TDM_F64, d.n, 1, d.y, &st.y);
   if (s == TDM_OK) s = tdm_buf_wrap(r->ctx, TDM_I32, d.n, 1, d.gid, &st.g);
-  if (s == TDM_OK) s = tdm_buf_wrap(r->ctx, TDM_F64, d.G, 1, d.mean, &st.out);
+  if (s == TDM_OK) s = tdm_buf_wrap(r->ctx, TDM_F64, d.G, 3, d.mean, &st.out);
   if (s == TDM_OK) s = tdm_buf_wrap(r->ctx, TDM_F64, 3, d.n, d.z, &st.Z); /* once, in place */
   if (s == TDM_OK) s = tdm_pool_create(r->ctx, &pc, &st.pool);
   for (int v = 0; v < 2 && s == TDM_OK; v++) {

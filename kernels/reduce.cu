@@ -6,6 +6,7 @@
  * the same merge as the CPU's tdm__moments_merge (src/cpu/reduce.c). */
 #include <cuda_runtime.h>
 #include <math.h>
+#include <math_constants.h>
 #include <stdint.h>
 
 #include "tdmk.h"
@@ -19,9 +20,14 @@ __device__ __forceinline__ void merge(tdm__moments &a, const tdm__moments &b) {
     return;
   }
   double n = a.n + b.n;
-  double d = b.mean - a.mean;
-  a.m2 = a.m2 + b.m2 + d * d * (a.n * b.n / n);
-  a.mean = a.mean + d * (b.n / n);
+  if (isfinite(a.mean) && isfinite(b.mean)) {
+    double d = b.mean - a.mean;
+    a.m2 = a.m2 + b.m2 + d * d * (a.n * b.n / n);
+    a.mean = a.mean + d * (b.n / n);
+  } else { /* as tdm__moments_merge: no inf - inf; data holding inf has VAR NaN */
+    a.mean = a.mean + b.mean;
+    a.m2 = CUDART_NAN;
+  }
   a.sum += b.sum;
   a.min = (a.min < b.min || isnan(a.min)) ? a.min : b.min;
   a.max = (a.max > b.max || isnan(a.max)) ? a.max : b.max;
@@ -112,7 +118,7 @@ template <typename T, bool M2, bool MM> struct acc {
     m.mean = s0 / n; /* the same whichever statistics were asked for */
     if (M2) {
       double q = s2 - s1 * s1 / n; /* shifted sums: stable when far from 0 */
-      m.m2 = q > 0 ? q : 0;
+      m.m2 = q > 0 || q != q ? q : 0; /* inf in the data: NaN, not 0 */
     }
     if (MM) {
       m.min = nan ? (double)NAN : (double)mn;

@@ -7,6 +7,12 @@
 
 #include "backend.h"
 
+#ifdef __CUDACC__
+#define TDMK_HD __host__ __device__ static inline
+#else
+#define TDMK_HD static inline
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -20,16 +26,34 @@ extern "C" {
 int tdmk_moments(tdm_dtype dt, const void *x, size_t n, unsigned need, int nblocks,
                  tdm__moments *part, tdm__moments *out, void *stream);
 
-/* Grouped statistics. acc is device scratch laid out in 8-byte words:
- * [0,G) count, [G,2G) sum, [2G,3G) m2, [3G,4G) max key, [4G,5G) NaN flag,
- * [5G,6G) min key, [6G] bad index. The caller clears words [0,5G) to 0 and
- * [5G,6G] to all ones before the launch. The kernels write out[0..G) and,
- * for ids outside [0,G), the lowest such element index into the bad word. */
-static inline size_t tdmk_group_words(size_t G) { return 6 * G + 1; }
-static inline size_t tdmk_group_zero_words(size_t G) { return 5 * G; }
-static inline size_t tdmk_group_bad_word(size_t G) { return 6 * G; }
-int tdmk_group_reduce(tdm_dtype dt, const void *x, const int32_t *g, size_t n, size_t G, int op,
-                      void *acc, double *out, int nblocks, void *stream);
+/* Group statistics (kernels/group.cu). One table holds G entries of count,
+ * sum, m2 (doubles), min and max keys (u64) and a NaN flag (u32, padded).
+ * scratch: tdmk_group_scratch(G, nblocks) bytes (the totals' table, then
+ * with shared-memory tables one per block). out: G x nops F64 (column k
+ * for ops[k], host array of nops ints). *bad (device word) ends as the
+ * lowest element index with an id outside [0,G), or all ones. */
+TDMK_HD size_t tdmk_group_table_bytes(size_t G) { return G * (5 * 8 + 4) + 4 * (G & 1); }
+/* Per-block tables in shared memory: when one fits (48 KiB). */
+static inline int tdmk_group_shared(size_t G) { return tdmk_group_table_bytes(G) <= 48 * 1024; }
+static inline size_t tdmk_group_scratch(size_t G, int nblocks) {
+  return tdmk_group_table_bytes(G) * (tdmk_group_shared(G) ? (size_t)nblocks + 1 : 1);
+}
+int tdmk_group_stats(const tdm__sarg *x, const tdm__sarg *g, size_t G, size_t nops, const int *ops,
+                     void *scratch, const tdm__sarg *out, int nblocks, unsigned long long *bad,
+                     void *stream);
+
+/* Sorts (kernels/sort.cu): what 0 sorts each column of x in place, 1 puts
+ * the stable order of the vector x into idx, 2 writes the type-7
+ * quantiles q[0..nq) (host array) of each column into out (nq x cols F64).
+ * scratch: tdmk_sort_scratch(x's dtype, rows, cols, nq, what == 1) bytes.
+ * Column and element counts must fit an int for a matrix (CUB's segments). */
+size_t tdmk_sort_scratch(tdm_dtype dt, size_t rows, size_t cols, size_t nq, int pairs);
+int tdmk_sort(int what, const tdm__sarg *x, const tdm__sarg *idx, size_t nq, const double *q,
+              const tdm__sarg *out, void *scratch, size_t bytes, void *stream);
+
+/* One statistic per column (axis 0, out 1 x cols) or row (axis 1, out
+ * rows x 1) of the strided x; out F64 or x's dtype (kernels/axis.cu). */
+int tdmk_reduce_axis(const tdm__sarg *x, int axis, int op, const tdm__sarg *out, void *stream);
 
 /* C (p x p, column-major, columns ldc apart): copy the upper triangle
  * into the lower one. */

@@ -17,6 +17,17 @@ typedef struct tdm__moments {
   double n, sum, mean, m2, min, max;
 } tdm__moments;
 enum { TDM__NEED_SUM = 1, TDM__NEED_M2 = 2, TDM__NEED_MINMAX = 4 };
+/* Merges moments b into a (Chan et al.; an infinite mean pools as IEEE
+ * addition does and leaves m2 NaN); src/cpu/reduce.c. */
+void tdm__moments_merge(tdm__moments *a, const tdm__moments *b);
+
+/* A strided column-major operand of the statistics ops, in the backend's
+ * space: element (i, j) at p[i + j * ld], ld >= rows. */
+typedef struct tdm__sarg {
+  void *p;
+  tdm_dtype dt;
+  size_t rows, cols, ld;
+} tdm__sarg;
 
 /* Compiled expression (src/expr/expr_int.h) and one evaluation's operands. */
 typedef struct tdm__prog tdm__prog;
@@ -119,10 +130,6 @@ typedef struct tdm__backend {
   /* Ops. Pointers are in this backend's space; out of reduce is host. */
   tdm_status (*reduce)(void *st, tdm_dtype dt, const void *x, size_t n, unsigned need,
                        tdm__moments *out);
-  /* out: G F64 values in this backend's space. An id outside [0,G) is
-   * TDM_ERR_INVALID; an empty group gives NaN. */
-  tdm_status (*group_reduce)(void *st, tdm_dtype dt, const void *x, const int32_t *g, size_t n,
-                             size_t G, tdm_reduce_op op, double *out);
   tdm_status (*gemm)(void *st, tdm_dtype dt, tdm_trans ta, tdm_trans tb, size_t m, size_t n,
                      size_t k, double alpha, const void *A, size_t lda, const void *B, size_t ldb,
                      double beta, void *C, size_t ldc);
@@ -157,6 +164,24 @@ typedef struct tdm__backend {
   /* ---- second wave: expressions (eval_reduce) ---- */
 
   /* ---- second wave: statistics (reduce_axis, group_stats, sort, quantile) ---- */
+  /* Operands are tdm__sarg (strided column-major windows); element k of an
+   * operand in column-major order is p[k % rows + (k / rows) * ld]. */
+  /* out: G x nops F64 (column k for ops[k]); x F32/F64, g I32/I64 with as
+   * many elements as x. An id outside [0,G): TDM_ERR_INVALID naming the
+   * lowest such element; empty groups: COUNT 0, NaN for the rest. Waits. */
+  tdm_status (*group_stats)(void *st, const tdm__sarg *x, const tdm__sarg *g, size_t G,
+                            size_t nops, const tdm_reduce_op ops[], const tdm__sarg *out);
+  /* axis 0: out 1 x cols; axis 1: out rows x 1; out F64 or x's dtype. */
+  tdm_status (*reduce_axis)(void *st, const tdm__sarg *x, int axis, tdm_reduce_op op,
+                            const tdm__sarg *out);
+  /* Each column ascending in place (F32 F64 I32 I64 U32; NaN last). */
+  tdm_status (*sort)(void *st, const tdm__sarg *x);
+  /* idx (I32/I64, n elements, contiguous) := stable order of the vector x. */
+  tdm_status (*argsort)(void *st, const tdm__sarg *x, const tdm__sarg *idx);
+  /* out (nq x cols F64) := type-7 quantiles q[0..nq) (host, checked) of
+   * each column of x (F32/F64); x unchanged; a NaN in a column gives NaN. */
+  tdm_status (*quantile)(void *st, const tdm__sarg *x, size_t nq, const double q[],
+                         const tdm__sarg *out);
 
   /* ---- second wave: linear algebra for model fitting ---- */
 

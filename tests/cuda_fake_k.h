@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "tdmk.h"
+#include "cuda_fake_stats.h" /* statistics kernels */
 
 static double fk_get(tdm_dtype dt, const void *x, size_t i) {
   return dt == TDM_F64 ? ((const double *)x)[i] : (double)((const float *)x)[i];
@@ -34,44 +35,6 @@ static int f_kMoments(tdm_dtype dt, const void *x, size_t n, unsigned need, int 
   for (size_t i = 0; i < n; i++) q += (fk_get(dt, x, i) - mean) * (fk_get(dt, x, i) - mean);
   tdm__moments m = {(double)n, (double)s, (double)mean, (double)q, nan ? NAN : mn, nan ? NAN : mx};
   *out = m;
-  return 0;
-}
-
-static int f_kGroupReduce(tdm_dtype dt, const void *x, const int32_t *g, size_t n, size_t G, int op, void *acc,
-                          double *out, int nb, void *stream) {
-  (void)nb; (void)stream;
-  if (fk.kernel_err) return fk.kernel_err;
-  uint64_t *w = acc;
-  for (size_t k = 0; k < tdmk_group_zero_words(G); k++) cr_assert_eq(w[k], 0, "accumulators cleared");
-  for (size_t k = tdmk_group_zero_words(G); k < tdmk_group_words(G); k++)
-    cr_assert_eq(w[k], UINT64_MAX, "min keys and bad word set to ones");
-  for (size_t i = 0; i < n; i++)
-    if (g[i] < 0 || (size_t)g[i] >= G) {
-      if (i < w[tdmk_group_bad_word(G)]) w[tdmk_group_bad_word(G)] = i;
-    }
-  for (size_t k = 0; k < G; k++) {
-    long double c = 0, s = 0, q = 0;
-    double mn = INFINITY, mx = -INFINITY;
-    for (size_t i = 0; i < n; i++)
-      if (g[i] == (int32_t)k) {
-        double v = fk_get(dt, x, i);
-        c++, s += v;
-        mn = v < mn ? v : mn;
-        mx = v > mx ? v : mx;
-      }
-    for (size_t i = 0; i < n; i++)
-      if (g[i] == (int32_t)k) q += (fk_get(dt, x, i) - s / c) * (fk_get(dt, x, i) - s / c);
-    double r = NAN, var = c > 1 ? (double)(q / (c - 1)) : NAN;
-    if (c > 0) switch (op) {
-      case TDM_SUM: r = (double)s; break;
-      case TDM_MEAN: r = (double)(s / c); break;
-      case TDM_MIN: r = mn; break;
-      case TDM_MAX: r = mx; break;
-      case TDM_VAR: r = var; break;
-      case TDM_SD: r = sqrt(var); break;
-      }
-    out[k] = r;
-  }
   return 0;
 }
 
@@ -204,7 +167,7 @@ static int f_kRngFill(const tdm__rng_req *req, void *out, void *s) {
 static void fake_install_k(tdm__cuda_calls *c) {
   fake_install_index(c);
 #define FK(field) c->field = f_##field;
-  FK(kMoments) FK(kGroupReduce) FK(kFillLower) FK(kZeroLower) FK(exprSource) FK(rtcVersion)
+  FK(kMoments) FK(kGroupStats) FK(kReduceAxis) FK(kSortScratch) FK(kSort) FK(kFillLower) FK(kZeroLower) FK(exprSource) FK(rtcVersion)
   FK(rtcGetErrorString) FK(rtcGetNumSupportedArchs) FK(rtcGetSupportedArchs) FK(rtcCreateProgram)
   FK(rtcDestroyProgram) FK(rtcCompileProgram) FK(rtcGetProgramLogSize) FK(rtcGetProgramLog)
   FK(rtcGetCUBINSize) FK(rtcGetCUBIN) FK(rtcGetPTXSize) FK(rtcGetPTX) FK(cuGetErrorName)

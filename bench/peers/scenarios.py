@@ -378,20 +378,25 @@ def stratified():
     y = a[gid] + b[gid] * x + g.standard_normal(n)
     size = "%s rows %d groups" % (count(n), G)
     rows = []
-    t = timed("stratified", "mean, group_reduce", reps(3),
-              lambda: np.bincount(gid, weights=y, minlength=G) / np.bincount(gid, minlength=G))
-    r = finish(row("stratified", "mean, group_reduce", size, "f64", note="np.bincount"), t,
+    def count_mean_sd():
+        c = np.bincount(gid, minlength=G)
+        m = np.bincount(gid, weights=y, minlength=G) / c
+        d = y - m[gid]
+        return c, m, np.sqrt(np.bincount(gid, weights=d * d, minlength=G) / (c - 1))
+    t = timed("stratified", "count mean sd, group_stats", reps(3), count_mean_sd)
+    r = finish(row("stratified", "count mean sd, group_stats", size, "f64", note="np.bincount"), t,
                n * 12.0 / 1e9, "GB/s")
-    if abs(t[3][0] - y[start[0]:start[1]].mean()) > 1e-10:
+    if abs(t[3][1][0] - y[start[0]:start[1]].mean()) > 1e-10:
         fail(r, "group 0 mean")
     rows.append(r)
     pd, why = optional("pandas")
     if pd:
         s = pd.Series(y)
-        t = timed("stratified", "pandas mean", reps(3), lambda: s.groupby(gid).mean().to_numpy())
-        r = finish(row("stratified", "mean, group_reduce", size, "f64", backend="pandas",
-                       note="Series.groupby().mean()"), t, n * 12.0 / 1e9, "GB/s")
-        if abs(t[3][0] - y[start[0]:start[1]].mean()) > 1e-10:
+        t = timed("stratified", "pandas count mean sd", reps(3),
+                  lambda: s.groupby(gid).agg(["count", "mean", "std"]).to_numpy())
+        r = finish(row("stratified", "count mean sd, group_stats", size, "f64", backend="pandas",
+                       note="Series.groupby().agg()"), t, n * 12.0 / 1e9, "GB/s")
+        if abs(t[3][0][1] - y[start[0]:start[1]].mean()) > 1e-10:
             fail(r, "group 0 mean")
         rows.append(r)
     else:
@@ -453,6 +458,76 @@ def compute_once():
     return [r]
 
 
+def bootstrap():
+    n, B = (10000, 200) if SIZE == "small" else (100000, 1000)
+    g = np.random.default_rng(2024)
+    x = g.standard_normal(n)
+    y = 1 + 2 * x + g.standard_normal(n)
+    size = "B=%d n=%s" % (B, count(n))
+
+    def rep(b):
+        idx = np.random.default_rng([99, b]).integers(0, n, n)
+        xs, ys = x[idx], y[idx]
+        dx = xs - xs.mean()
+        return float(np.median(ys)), float(np.dot(dx, ys - ys.mean()) / np.dot(dx, dx))
+
+    def study(ex):
+        res = np.array(list(ex.map(rep, range(B))))
+        return np.quantile(res, [0.025, 0.975], axis=0)
+
+    rows, out = [], {}
+    for workers, variant in ((1, "1 worker"), (W, "%d workers" % W)):
+        with ThreadPoolExecutor(max_workers=workers) as ex:
+            t = timed("bootstrap", variant, reps(3), lambda: study(ex))
+        out[variant] = t[3]
+        rows.append(finish(row("bootstrap", variant, size, "f64", threads=workers), t,
+                           B * n * 40.0 / 1e9, "GB/s"))
+    ci = list(out.values())[0]
+    if not (ci[0][1] < 2 < ci[1][1]):
+        fail(rows[0], "slope interval misses the true 2")
+    return rows
+
+
+def stats():
+    n, G, ns = (1000000, 100, 1000000) if SIZE == "small" else (50000000, 1000, 100000000)
+    g = np.random.default_rng(2024)
+    x = g.normal(10.0, 3.0, n)
+    gid = g.integers(0, G, n).astype(np.int32)
+    v = g.standard_normal(ns)
+    gsize, vsize = "%s rows %d groups" % (count(n), G), "n=%s" % count(ns)
+
+    def grouped():
+        c = np.bincount(gid, minlength=G)
+        s = np.bincount(gid, weights=x, minlength=G)
+        m = s / c
+        d = x - m[gid]
+        var = np.bincount(gid, weights=d * d, minlength=G) / (c - 1)
+        mn = np.full(G, np.inf)
+        mx = np.full(G, -np.inf)
+        np.minimum.at(mn, gid, x)
+        np.maximum.at(mx, gid, x)
+        return c, s, m, var, mn, mx
+    rows = []
+    t = timed("stats", "group_stats 6 ops", reps(3), grouped)
+    rows.append(finish(row("stats", "group_stats 6 ops", gsize, "f64",
+                           note="np.bincount + np.minimum.at/maximum.at"), t, n * 12.0 / 1e9, "GB/s"))
+    t = timed("stats", "sort", reps(3), lambda: np.sort(v))
+    rows.append(finish(row("stats", "sort", vsize, "f64", note="np.sort"), t, ns * 8.0 / 1e9, "GB/s"))
+    t = timed("stats", "quantile 3 q", reps(3), lambda: np.quantile(v, [0.025, 0.5, 0.975]))
+    rows.append(finish(row("stats", "quantile 3 q", vsize, "f64", note="np.quantile"), t,
+                       ns * 8.0 / 1e9, "GB/s"))
+    pd, why = optional("pandas")
+    if not pd:
+        rows.append(skipped("stats", why, backend="pandas"))
+        return rows
+    df = pd.DataFrame({"g": gid, "x": x})
+    t = timed("stats", "pandas group_stats 6 ops", reps(3),
+              lambda: df.groupby("g")["x"].agg(["count", "sum", "mean", "var", "min", "max"]))
+    rows.append(finish(row("stats", "group_stats 6 ops", gsize, "f64", backend="pandas",
+                           note="DataFrame.groupby().agg()"), t, n * 12.0 / 1e9, "GB/s"))
+    return rows
+
+
 def rng_draws():
     """numpy's generators filling n values on W threads, one generator per
     thread from spawned seeds (numpy's documented multithreaded pattern):
@@ -483,7 +558,7 @@ def rng_draws():
 RUN = {"crossprod-chol": crossprod_chol, "matmul": matmul, "vecmath": vecmath,
        "three-tasks": three_tasks, "cv-folds": cv_folds, "alloc": alloc, "nested": nested,
        "stratified": stratified, "simulation": simulation, "compute-once": compute_once,
-       "rng": rng_draws}
+       "rng": rng_draws, "bootstrap": bootstrap, "stats": stats}
 
 
 def main():

@@ -3,6 +3,7 @@
 #include "core/alloc.h"
 #include "core/error.h"
 #include "cpu/cpu_int.h"
+#include "cpu/stats_int.h"
 
 static tdm_status tdm__cpu_open(const tdm_config *cfg, void **state, char *why, size_t whylen) {
   (void)why;
@@ -52,7 +53,6 @@ const tdm__backend tdm__cpu_backend = {
     .sync = tdm__cpu_sync,
     .perf = tdm__cpu_perf,
     .reduce = tdm__cpu_reduce,
-    .group_reduce = tdm__cpu_group_reduce,
     .gemm = tdm__cpu_gemm,
     .crossprod = tdm__cpu_crossprod,
     .cholesky = tdm__cpu_cholesky,
@@ -62,4 +62,10 @@ const tdm__backend tdm__cpu_backend = {
     .take = tdm__cpu_take,
     .nonzero = tdm__cpu_nonzero,
     .copy = tdm__cpu_copy,
+    /* second wave: statistics */
+    .group_stats = tdm__cpu_group_stats,
+    .reduce_axis = tdm__cpu_reduce_axis,
+    .sort = tdm__cpu_sort,
+    .argsort = tdm__cpu_argsort,
+    .quantile = tdm__cpu_quantile,
 };

@@ -38,8 +38,6 @@ void tdm__blas_done(void);
 /* Kernels (one file each), also used by the sim device on its memory. */
 tdm_status tdm__cpu_reduce(void *st, tdm_dtype dt, const void *x, size_t n, unsigned need,
                            tdm__moments *out);
-tdm_status tdm__cpu_group_reduce(void *st, tdm_dtype dt, const void *x, const int32_t *g, size_t n,
-                                 size_t G, tdm_reduce_op op, double *out);
 tdm_status tdm__cpu_gemm(void *st, tdm_dtype dt, tdm_trans ta, tdm_trans tb, size_t m, size_t n,
                          size_t k, double alpha, const void *A, size_t lda, const void *B,
                          size_t ldb, double beta, void *C, size_t ldc);

@@ -17,9 +17,17 @@ void tdm__moments_merge(tdm__moments *a, const tdm__moments *b) {
     return;
   }
   double n = a->n + b->n;
-  double d = b->mean - a->mean;
-  a->m2 = a->m2 + b->m2 + d * d * (a->n * b->n / n);
-  a->mean = a->mean + d * (b->n / n);
+  if (isfinite(a->mean) && isfinite(b->mean)) {
+    double d = b->mean - a->mean;
+    a->m2 = a->m2 + b->m2 + d * d * (a->n * b->n / n);
+    a->mean = a->mean + d * (b->n / n);
+  } else {
+    /* An infinite (or NaN) mean: the pooled mean is what IEEE addition of
+     * the two gives (inf + finite = inf, inf - inf = NaN), never the
+     * Chan update's inf - inf; the spread of data holding inf is NaN. */
+    a->mean = a->mean + b->mean;
+    a->m2 = NAN;
+  }
   a->sum += b->sum;
   a->min = (a->min < b->min || isnan(a->min)) ? a->min : b->min;
   a->max = (a->max > b->max || isnan(a->max)) ? a->max : b->max;

@@ -19,4 +19,63 @@ void tdm__reduce_block(tdm_dtype dt, const void *x, size_t n, tdm__moments *m);
  * Returns the version now in use. */
 int tdm__reduce_isa(int want);
 
+/* ---- a scalar moment accumulator (group statistics, per-row reductions,
+ * any caller that feeds values one at a time) ----------------------------
+ * Values are taken about a shift K (the first finite value fed), the sum
+ * of deviations is compensated (Neumaier), min/max keep a NaN once seen.
+ * tdm__acc_moments turns it into tdm__moments for tdm__moments_merge. */
+typedef struct tdm__acc {
+  double n, K, s, c, q, mn, mx;
+} tdm__acc;
+
+static inline void tdm__acc_init(tdm__acc *a) {
+  a->n = a->K = a->s = a->c = a->q = 0;
+  a->mn = __builtin_inf();
+  a->mx = -__builtin_inf();
+}
+
+static inline void tdm__acc_add(tdm__acc *a, double v) {
+  if (a->n == 0) a->K = v - v == 0 ? v : 0; /* finite: v - v is 0 */
+  double d = v - a->K, s = a->s, t = s + d;
+  /* both corrections computed and one selected: no data-dependent branch */
+  double big = (s - t) + d, small = (d - t) + s;
+  a->c += __builtin_fabs(s) >= __builtin_fabs(d) ? big : small;
+  a->s = t;
+  a->q += d * d;
+  a->mn = (v < a->mn) | (v != v) ? v : a->mn; /* a NaN stays: NaN < v is false */
+  a->mx = (v > a->mx) | (v != v) ? v : a->mx;
+  a->n += 1;
+}
+
+static inline void tdm__acc_moments(const tdm__acc *a, tdm__moments *m) {
+  m->n = a->n;
+  if (a->n == 0) {
+    m->sum = m->mean = m->m2 = m->min = m->max = 0;
+    return;
+  }
+  double sd = a->s - a->s == 0 ? a->s + a->c : a->s; /* inf or NaN: no compensation */
+  double m2 = a->q - sd * (sd / a->n);
+  m->sum = sd + a->n * a->K;
+  m->mean = a->K + sd / a->n;
+  m->m2 = m2 > 0 || m2 != m2 ? m2 : 0;
+  m->min = a->mn;
+  m->max = a->mx;
+}
+
+/* The value of op from merged moments (n = 0: COUNT 0, NaN otherwise). */
+static inline double tdm__moments_op(const tdm__moments *m, tdm_reduce_op op) {
+  if (op == TDM_COUNT) return m->n;
+  if (m->n == 0) return __builtin_nan("");
+  double var = m->n > 1 ? m->m2 / (m->n - 1) : __builtin_nan("");
+  switch (op) {
+  case TDM_SUM: return m->sum;
+  case TDM_MEAN: return m->mean;
+  case TDM_MIN: return m->min;
+  case TDM_MAX: return m->max;
+  case TDM_VAR: return var;
+  case TDM_SD: return __builtin_sqrt(var);
+  default: return __builtin_nan("");
+  }
+}
+
 #endif

@@ -109,8 +109,14 @@
      void **, void **))                                                                             \
   X(K, kMoments, tdmk_moments, int,                                                                 \
     (tdm_dtype, const void *, size_t, unsigned, int, tdm__moments *, tdm__moments *, void *))       \
-  X(K, kGroupReduce, tdmk_group_reduce, int,                                                        \
-    (tdm_dtype, const void *, const int32_t *, size_t, size_t, int, void *, double *, int, void *)) \
+  X(K, kGroupStats, tdmk_group_stats, int,                                                         \
+    (const tdm__sarg *, const tdm__sarg *, size_t, size_t, const int *, void *, const tdm__sarg *,  \
+     int, unsigned long long *, void *))                                                            \
+  X(K, kReduceAxis, tdmk_reduce_axis, int, (const tdm__sarg *, int, int, const tdm__sarg *, void *)) \
+  X(K, kSortScratch, tdmk_sort_scratch, size_t, (tdm_dtype, size_t, size_t, size_t, int))           \
+  X(K, kSort, tdmk_sort, int,                                                                       \
+    (int, const tdm__sarg *, const tdm__sarg *, size_t, const double *, const tdm__sarg *, void *,  \
+     size_t, void *))                                                                               \
   X(K, kFillLower, tdmk_fill_lower, int, (tdm_dtype, size_t, void *, size_t, void *))                       \
   X(K, kZeroLower, tdmk_zero_lower, int, (tdm_dtype, size_t, void *, size_t, void *))                       \
   X(K, kCopy, tdmk_copy, int,                                                                       \

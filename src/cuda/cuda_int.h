@@ -94,8 +94,14 @@ tdm_status tdm__cu_d2d(void *st, void *dst, const void *src, size_t bytes);
 tdm_status tdm__cu_perf(void *st, tdm__perf *out);
 tdm_status tdm__cu_reduce(void *st, tdm_dtype dt, const void *x, size_t n, unsigned need,
                           tdm__moments *out);
-tdm_status tdm__cu_group_reduce(void *st, tdm_dtype dt, const void *x, const int32_t *g, size_t n,
-                                size_t G, tdm_reduce_op op, double *out);
+tdm_status tdm__cu_group_stats(void *st, const tdm__sarg *x, const tdm__sarg *g, size_t G,
+                               size_t nops, const tdm_reduce_op ops[], const tdm__sarg *out);
+tdm_status tdm__cu_reduce_axis(void *st, const tdm__sarg *x, int axis, tdm_reduce_op op,
+                               const tdm__sarg *out);
+tdm_status tdm__cu_sort(void *st, const tdm__sarg *x);
+tdm_status tdm__cu_argsort(void *st, const tdm__sarg *x, const tdm__sarg *idx);
+tdm_status tdm__cu_quantile(void *st, const tdm__sarg *x, size_t nq, const double q[],
+                            const tdm__sarg *out);
 tdm_status tdm__cu_gemm(void *st, tdm_dtype dt, tdm_trans ta, tdm_trans tb, size_t m, size_t n,
                         size_t k, double alpha, const void *A, size_t lda, const void *B,
                         size_t ldb, double beta, void *C, size_t ldc);

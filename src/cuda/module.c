@@ -255,7 +255,6 @@ static const tdm__backend tdm__cuda_backend = {
     .d2h = tdm__cu_d2h,
     .d2d = tdm__cu_d2d,
     .reduce = tdm__cu_reduce,
-    .group_reduce = tdm__cu_group_reduce,
     .gemm = tdm__cu_gemm,
     .crossprod = tdm__cu_crossprod,
     .cholesky = tdm__cu_cholesky,
@@ -265,6 +264,12 @@ static const tdm__backend tdm__cuda_backend = {
     .rng_fill = tdm__cu_rng_fill,
     .take = tdm__cu_take,
     .nonzero = tdm__cu_nonzero,
+    /* second wave: statistics */
+    .group_stats = tdm__cu_group_stats,
+    .reduce_axis = tdm__cu_reduce_axis,
+    .sort = tdm__cu_sort,
+    .argsort = tdm__cu_argsort,
+    .quantile = tdm__cu_quantile,
 };
 
 /* Keeps the module mapped for the life of the process once it has been

@@ -1,10 +1,12 @@
-/* reduce.c -- one-pass statistics and grouped statistics on the GPU (host
- * side; the kernels are kernels/reduce.cu and kernels/group.cu). A
+/* reduce.c -- one-pass statistics and grouped statistics (several per
+ * group, one pass) on the GPU (host side; the kernels are kernels/reduce.cu
+ * and kernels/group.cu). A
  * reduction reads its input once, merges block moments with Chan's
  * formula as the CPU does, and copies back only the merged moments. */
 #include <stdint.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "cuda/cuda_int.h"
 
 #define TDM__MOMENT_ITEMS 4096 /* at least this many elements per block */
@@ -46,41 +48,47 @@ static tdm_status tdm__peek(tdm__cu *st, const void *dev, size_t bytes, void *ho
   return TDM_OK;
 }
 
-static tdm_status tdm__group(tdm__cu *st, tdm_dtype dt, const void *x, const int32_t *g, size_t n,
-                             size_t G, tdm_reduce_op op, double *out) {
-  size_t words = tdmk_group_words(G), bytes;
-  TDM__CHECK(tdm__mul_ovf(words, 8, &bytes), TDM_ERR_INVALID,
+static tdm_status tdm__group(tdm__cu *st, const tdm__sarg *x, const tdm__sarg *g, size_t G,
+                             size_t nops, const tdm_reduce_op ops[], const tdm__sarg *out) {
+  size_t n = x->rows * x->cols;
+  int nb = tdm__cu_grid(st, n, 4096);
+  TDM__CHECK(G > SIZE_MAX / 64 / ((size_t)nb + 1), TDM_ERR_INVALID,
              "ngroups: %zu accumulators overflow the address space", G);
+  size_t bytes = tdmk_group_scratch(G, nb);
+  int *op = tdm__malloc(nops * sizeof *op);
+  TDM__CHECK(!op, TDM_ERR_NOMEM, "out of host memory for %zu ops", nops);
+  for (size_t k = 0; k < nops; k++) op[k] = (int)ops[k];
   void *acc;
-  TDM__TRY(tdm__cu_scratch(st, bytes, &acc));
-  char *a = acc;
-  size_t zero = tdmk_group_zero_words(G) * 8;
-  tdm_status s = tdm__cu_rt(tdm__calls.MemsetAsync(a, 0, zero, st->stream), "cudaMemsetAsync");
-  if (s == TDM_OK)
-    s = tdm__cu_rt(tdm__calls.MemsetAsync(a + zero, 0xff, bytes - zero, st->stream),
-                   "cudaMemsetAsync");
-  if (s == TDM_OK) {
-    int nb = tdm__cu_grid(st, n, 1024);
-    s = tdm__cu_rt(tdm__calls.kGroupReduce(dt, x, g, n, G, (int)op, acc, out, nb, st->stream),
-                   "tdmk_group_reduce (kernel launch)");
+  tdm_status s = tdm__cu_scratch(st, bytes + 8, &acc);
+  if (s != TDM_OK) {
+    tdm__free(op);
+    return s;
   }
-  uint64_t bad = UINT64_MAX;
-  if (s == TDM_OK) s = tdm__peek(st, a + tdmk_group_bad_word(G) * 8, sizeof bad, &bad);
+  unsigned long long *bad = (unsigned long long *)((char *)acc + bytes);
+  s = tdm__cu_rt(tdm__calls.kGroupStats(x, g, G, nops, op, acc, out, nb, bad, st->stream),
+                 "tdmk_group_stats (kernel launch)");
+  tdm__free(op);
+  uint64_t first = UINT64_MAX;
+  if (s == TDM_OK) s = tdm__peek(st, bad, sizeof first, &first);
   tdm__cu_release(st, acc);
-  if (s != TDM_OK) return s;
-  if (bad != UINT64_MAX) {
-    int32_t id = 0;
-    TDM__TRY(tdm__peek(st, g + bad, sizeof id, &id));
-    return tdm__err(TDM_ERR_INVALID, "groups: element %llu is %d, outside [0, %zu)",
-                    (unsigned long long)bad, (int)id, G);
+  if (s != TDM_OK || first == UINT64_MAX) return s;
+  size_t es = g->dt == TDM_I64 ? 8 : 4, at = first % g->rows + first / g->rows * g->ld;
+  int64_t id = 0;
+  int32_t id32 = 0;
+  if (es == 8) {
+    TDM__TRY(tdm__peek(st, (const char *)g->p + at * es, 8, &id));
+  } else {
+    TDM__TRY(tdm__peek(st, (const char *)g->p + at * es, 4, &id32));
+    id = id32;
   }
-  return TDM_OK;
+  return tdm__err(TDM_ERR_INVALID, "groups: element %llu is %lld, outside [0, %zu)",
+                  (unsigned long long)first, (long long)id, G);
 }
 
-tdm_status tdm__cu_group_reduce(void *state, tdm_dtype dt, const void *x, const int32_t *g, size_t n,
-                                size_t G, tdm_reduce_op op, double *out) {
+tdm_status tdm__cu_group_stats(void *state, const tdm__sarg *x, const tdm__sarg *g, size_t G,
+                               size_t nops, const tdm_reduce_op ops[], const tdm__sarg *out) {
   tdm__cu *st = state;
   tdm_status s = tdm__cu_begin(st);
-  if (s == TDM_OK) s = tdm__group(st, dt, x, g, n, G, op, out);
+  if (s == TDM_OK) s = tdm__group(st, x, g, G, nops, ops, out);
   return tdm__cu_end(st, s);
 }

@@ -93,7 +93,12 @@ const tdm__backend tdm__sim_backend = {
     .d2h = tdm__sim_d2h,
     .d2d = tdm__sim_d2d,
     .reduce = tdm__sim_reduce,
-    .group_reduce = tdm__sim_group_reduce,
+    /* second wave: statistics (src/sim/stats.c) */
+    .group_stats = tdm__sim_group_stats,
+    .reduce_axis = tdm__sim_reduce_axis,
+    .sort = tdm__sim_sort,
+    .argsort = tdm__sim_argsort,
+    .quantile = tdm__sim_quantile,
     .gemm = tdm__sim_gemm,
     .crossprod = tdm__sim_crossprod,
     .cholesky = tdm__sim_cholesky,

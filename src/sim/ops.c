@@ -75,25 +75,6 @@ tdm_status tdm__sim_reduce(void *st, tdm_dtype dt, const void *x, size_t n, unsi
   return tdm__simq_wait(st, &c);
 }
 
-static tdm_status tdm__run_group(tdm__simq *q, tdm__simcmd *c) {
-  return tdm__cpu_group_reduce(&q->cpu, c->a.grp.dt, c->a.grp.x, c->a.grp.g, c->a.grp.n,
-                               c->a.grp.G, c->a.grp.op, c->a.grp.out);
-}
-
-/* Waits: a bad group id is reported by this call. */
-tdm_status tdm__sim_group_reduce(void *st, tdm_dtype dt, const void *x, const int32_t *g, size_t n,
-                                 size_t G, tdm_reduce_op op, double *out) {
-  tdm__simcmd c = {.run = tdm__run_group};
-  c.a.grp.dt = dt;
-  c.a.grp.x = R(x);
-  c.a.grp.g = R(g);
-  c.a.grp.n = n;
-  c.a.grp.G = G;
-  c.a.grp.op = op;
-  c.a.grp.out = R(out);
-  return tdm__simq_wait(st, &c);
-}
-
 static tdm_status tdm__run_gemm(tdm__simq *q, tdm__simcmd *c) {
   return tdm__cpu_gemm(&q->cpu, c->a.gemm.dt, c->a.gemm.ta, c->a.gemm.tb, c->a.gemm.m,
                        c->a.gemm.n, c->a.gemm.k, c->a.gemm.alpha, c->a.gemm.A, c->a.gemm.lda,
