@@ -44,6 +44,8 @@ tdm_status tdm__cpu_crossprod(void *st, tdm_dtype dt, size_t n, size_t p, const 
 tdm_status tdm__cpu_cholesky(void *st, tdm_dtype dt, size_t n, void *A);
 tdm_status tdm__cpu_solve_spd(void *st, tdm_dtype dt, size_t n, size_t nrhs, void *A, void *B);
 tdm_status tdm__cpu_eval(void *st, const tdm__prog *prog, const tdm__eval_args *a);
+tdm_status tdm__cpu_eval_reduce(void *st, const tdm__prog *prog, const tdm__eval_args *a,
+                                tdm__moments *out);
 tdm_status tdm__cpu_rng_fill(void *st, const tdm__rng_req *req, void *out);
 
 /* Merges moments b into a (Chan et al.); blocks merged in a fixed order

@@ -105,5 +105,8 @@ tdm_status tdm__sim_cholesky(void *st, tdm_dtype dt, size_t n, void *A);
 tdm_status tdm__sim_solve_spd(void *st, tdm_dtype dt, size_t n, size_t nrhs, void *A, void *B);
 tdm_status tdm__sim_eval(void *st, const tdm__prog *prog, const tdm__eval_args *a);
 tdm_status tdm__sim_rng_fill(void *st, const tdm__rng_req *req, void *out);
+/* expr.c */
+tdm_status tdm__sim_eval_reduce(void *st, const tdm__prog *prog, const tdm__eval_args *a,
+                                tdm__moments *out);
 
 #endif
