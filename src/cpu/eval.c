@@ -17,6 +17,7 @@
 #define TDM__EBLOCK_BYTES 8192
 #define TDM__EMIN_PER_THREAD 16384 /* elements below which a thread is not worth waking */
 #define TDM__ESTREAM_BYTES ((size_t)32 << 20) /* outputs this big bypass the caches */
+#define TDM__EPLAN 256 /* programs up to this long take scalar inputs as immediates */
 
 static const tdm__visa *const tdm__visas[TDM__ISA_COUNT] = {
     &tdm__visa_scalar, &tdm__visa_sse2, &tdm__visa_avx2, &tdm__visa_avx512};
@@ -180,7 +181,51 @@ typedef struct tdm__ejob {
   /* eval_reduce: items of iblk blocks, each one's moments in part[] */
   tdm__moments *part;
   size_t iblk, nitems;
+  /* Scalar inputs as immediates (programs of up to TDM__EPLAN
+   * instructions): a binary instruction reading a scalar input's register
+   * takes its value instead (immf: TDM__K_A or K_B; immk: the input), and a
+   * scalar LOAD no instruction needs as a block (skip) fills nothing. */
+  int planned;
+  uint8_t skip[TDM__EPLAN], immf[TDM__EPLAN], immk[TDM__EPLAN];
+  double sval[TDM__MAX_INPUTS];
 } tdm__ejob;
+
+static void tdm__plan_scalars(tdm__ejob *j) {
+  const tdm__prog *p = j->p;
+  const tdm__eval_args *a = j->a;
+  j->planned = p->ncode <= TDM__EPLAN;
+  if (!j->planned) return;
+  for (int k = 0; k < a->nin; k++)
+    if (a->in_n[k] == 1 && (p->used >> k & 1)) {
+      char v[8];
+      tdm__load(v, j->ct, a->in[k], a->in_dt[k], 1);
+      j->sval[k] = j->ct == TDM_F64 ? *(double *)v : *(float *)v;
+    }
+  int def[TDM__EXPR_MAX_REGS];
+  uint8_t need[TDM__EPLAN] = {0};
+  for (int r = 0; r < TDM__EXPR_MAX_REGS; r++) def[r] = -1;
+  for (int i = 0; i < p->ncode; i++) {
+    const tdm__ins *in = &p->code[i];
+    int ar = tdm__ins_arity(in->op), opnd[3] = {in->a, in->b, in->c};
+    j->immf[i] = 0;
+    for (int o = 0; o < ar; o++) {
+      if (ar == 2 && ((o == 0 && (in->flags & TDM__K_A)) || (o == 1 && (in->flags & TDM__K_B))))
+        continue;
+      int d = def[opnd[o]];
+      if (d < 0 || p->code[d].op != TDM__OP_LOAD || a->in_n[p->code[d].k] != 1) continue;
+      if (ar == 2 && !in->flags && !j->immf[i]) {
+        j->immf[i] = o == 0 ? TDM__K_A : TDM__K_B;
+        j->immk[i] = (uint8_t)p->code[d].k;
+      } else {
+        need[d] = 1;
+      }
+    }
+    def[in->dst] = i;
+  }
+  need[p->ncode - 1] = 1;
+  for (int i = 0; i < p->ncode; i++)
+    j->skip[i] = p->code[i].op == TDM__OP_LOAD && a->in_n[p->code[i].k] == 1 && !need[i];
+}
 
 /* Input k's elements [off, off+len) of the layout into dst (type ct). */
 static void tdm__load_run(const tdm__ejob *j, int k, void *dst, size_t off, size_t len) {
@@ -227,6 +272,7 @@ static void tdm__run_block(const tdm__ejob *j, char *scr, size_t b, tdm__moments
     dst = last && direct ? (void *)outp : scr + (size_t)in->dst * j->reg_bytes;
     if (in->op == TDM__OP_LOAD) {
       int k = in->k;
+      if (j->planned && j->skip[i]) continue; /* read as an immediate by its users */
       if (a->in_n[k] == 1) {
         tdm__load(dst, j->ct, a->in[k], a->in_dt[k], 1);
         tdm__fill(dst, j->ct, j->ct == TDM_F64 ? *(double *)dst : *(float *)dst, plen);
@@ -240,6 +286,10 @@ static void tdm__run_block(const tdm__ejob *j, char *scr, size_t b, tdm__moments
       }
     } else if (in->op == TDM__OP_CONST) {
       tdm__fill(dst, j->ct, p->consts[in->k], plen);
+    } else if (j->planned && j->immf[i]) {
+      tdm__ins t = *in;
+      t.flags = j->immf[i];
+      j->fx(&t, dst, cur[in->a], cur[in->b], cur[in->c], j->sval[j->immk[i]], plen);
     } else {
       double kv = in->flags ? p->consts[in->k] : 0;
       j->fx(in, dst, cur[in->a], cur[in->b], cur[in->c], kv, plen);
@@ -322,6 +372,7 @@ static tdm_status tdm__ejob_init(tdm__ejob *j, const tdm__prog *p, const tdm__ev
     j->cs[k] = sc ? 0 : legacy ? r : a->in_cs[k];
     if ((p->used >> k & 1) && !sc) flat &= j->rs[k] == 1 && (c == 1 || j->cs[k] == r);
   }
+  tdm__plan_scalars(j);
   if (flat) { /* one column of n */
     j->rows = a->n, j->ocs = a->n;
   } else if (r == 1) { /* one row: walk it as a column with the column strides */
