@@ -14,6 +14,8 @@
 
 #include "backend.h"
 
+typedef struct tdm__cg_spec tdm__cg_spec; /* src/expr/codegen.h */
+
 /* X(lib, field, symbol, return type, parameters). lib says where the real
  * function comes from: RT (the CUDA runtime, linked statically into the
  * module), K (tandem's kernel launchers, linked), KOPT (a launcher that may
@@ -116,7 +118,8 @@
   X(K, kZeroLower, tdmk_zero_lower, int, (tdm_dtype, size_t, void *, void *))                       \
   X(KOPT, kRngFill, tdmk_rng_fill, int, (const tdm__rng_req *, void *, void *))                   \
   X(COPT, exprSource, tdm__expr_cuda_source, char *,                                                \
-    (const tdm__prog *, tdm_dtype, int, const tdm_dtype *, const int *))
+    (const tdm__prog *, tdm_dtype, int, const tdm_dtype *, const int *))                            \
+  X(COPT, exprSourceEx, tdm__expr_cuda_source_ex, char *, (const tdm__prog *, const tdm__cg_spec *))
 
 typedef struct tdm__cuda_calls {
   /* Set by a test that filled the table with fakes: module init then

@@ -103,6 +103,8 @@ tdm_status tdm__cu_crossprod(void *st, tdm_dtype dt, size_t n, size_t p, const v
 tdm_status tdm__cu_cholesky(void *st, tdm_dtype dt, size_t n, void *A);
 tdm_status tdm__cu_solve_spd(void *st, tdm_dtype dt, size_t n, size_t nrhs, void *A, void *B);
 tdm_status tdm__cu_eval(void *st, const tdm__prog *prog, const tdm__eval_args *a);
+tdm_status tdm__cu_eval_reduce(void *st, const tdm__prog *prog, const tdm__eval_args *a,
+                               tdm__moments *out);
 tdm_status tdm__cu_rng_fill(void *st, const tdm__rng_req *req, void *out);
 
 /* Module-wide caches, emptied when the last state closes (perf.c, eval.c). */
