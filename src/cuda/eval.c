@@ -190,9 +190,6 @@ static tdm_status tdm__eval(tdm__cu *st, const tdm__prog *prog, const tdm__eval_
   tdm__cg_spec spec;
   struct tdm_kargs_ext kx;
   int ext = tdm__spec(a, a->out_dt, 0, &spec, &kx);
-  TDM__CHECK(ext ? !tdm__calls.exprSourceEx : !tdm__calls.exprSource, TDM_ERR_INTERNAL,
-             "expressions on the GPU are not built in this version (the CUDA module was built "
-             "without src/expr/codegen.c)");
   char *src;
   if (ext) {
     src = tdm__calls.exprSourceEx(prog, &spec);
@@ -230,9 +227,6 @@ static tdm_status tdm__eval_reduce(tdm__cu *st, const tdm__prog *prog, const tdm
                                    tdm__moments *out) {
   TDM__CHECK(a->nin < 0 || a->nin > TDM__MAX_INPUTS, TDM_ERR_INVALID,
              "in: %d inputs, at most %d", a->nin, TDM__MAX_INPUTS);
-  TDM__CHECK(!tdm__calls.exprSourceEx, TDM_ERR_INTERNAL,
-             "expression reductions on the GPU are not built in this version (the CUDA module "
-             "was built without src/expr/codegen.c)");
   memset(out, 0, sizeof *out);
   if (a->n == 0) return TDM_OK;
   tdm__cg_spec spec;
