@@ -238,6 +238,18 @@ Test(eval_reduce, argument_errors) {
     }
     cr_assert(strstr(tdm_last_error(), cases[k].msg), "case %zu: %s", k, tdm_last_error());
   }
+  /* a row and a column whose broadcast shape has more elements than size_t
+   * counts: refused before any access (on sim, creating them allocates
+   * nothing) */
+  tdm_ctx *sim = xc_ctx(TDM_SIM, 1);
+  tdm_buf *row = NULL, *col = NULL;
+  cr_assert_eq(tdm_buf_create(sim, TDM_F64, 1, (size_t)1 << 40, &row), TDM_OK, "%s", tdm_last_error());
+  cr_assert_eq(tdm_buf_create(sim, TDM_F64, (size_t)1 << 40, 1, &col), TDM_OK, "%s", tdm_last_error());
+  cr_assert_eq(tdm_eval_reduce(sim, "r * c", "r, c", (tdm_buf *[]){row, col}, 1, all_ops, out),
+               TDM_ERR_INVALID);
+  cr_assert(strstr(tdm_last_error(), "overflows"), "%s", tdm_last_error());
+  tdm_buf_destroy(row), tdm_buf_destroy(col);
+  tdm_ctx_destroy(sim);
   tdm_buf_destroy(x);
   tdm_ctx_destroy(ctx);
 }

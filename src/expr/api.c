@@ -182,6 +182,10 @@ tdm_status tdm_eval_reduce(tdm_ctx *ctx, const char *src, const char *inputs, td
   }
   tdm__eval_args a = {0};
   double bytes = 0;
+  size_t rc;
+  if (s == TDM_OK && tdm__mul_ovf(r, c, &rc))
+    s = tdm__err(TDM_ERR_INVALID, "%s: in: the inputs broadcast to %zu x %zu, whose element count "
+                 "overflows", fn, r, c);
   if (s == TDM_OK) s = tdm__eval_inputs(ctx, p, in, r, c, 0, &a, &bytes, fn);
   a.out_dt = tdm__expr_ctype(TDM_F32, p->nin, a.in_dt); /* the result's type */
   a.ld = r;
