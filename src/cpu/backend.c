@@ -60,4 +60,5 @@ const tdm__backend tdm__cpu_backend = {
     .eval = tdm__cpu_eval,
     .rng_fill = tdm__cpu_rng_fill,
     .eval_reduce = tdm__cpu_eval_reduce,
+    .copy = tdm__cpu_copy,
 };

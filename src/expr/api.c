@@ -126,8 +126,8 @@ static tdm_status tdm__eval_prog(tdm_ctx *ctx, tdm__prog *p, tdm_buf *out, tdm_b
   }
   tdm__exec ex;
   tdm_status s = tdm__eval_place(ctx, p, in, (double)out->n, bytes, &a, &ex);
-  int keep = 0; /* out read as an input too: it is current already */
-  for (int i = 0; i < p->nin; i++) keep |= in[i] == out;
+  int keep = 0; /* out's storage read as an input too: it is current already */
+  for (int i = 0; i < p->nin; i++) keep |= in[i]->st == out->st;
   if (s == TDM_OK) s = tdm__buf_out(ctx, &ex, out, keep, &a.out);
   if (s == TDM_OK) s = ex.be->eval(ex.st, p, &a);
   if (s != TDM_OK) return tdm__err_prefix(s, fn);

@@ -101,6 +101,7 @@ const tdm__backend tdm__sim_backend = {
     .eval = tdm__sim_eval,
     .rng_fill = tdm__sim_rng_fill,
     .eval_reduce = tdm__sim_eval_reduce,
+    .copy = tdm__sim_copy,
 };
 
 /* ---- test hooks (sim.h) ---------------------------------------------------- */
