@@ -32,6 +32,12 @@ typedef struct tdm__sarg {
 /* Compiled expression (src/expr/expr_int.h) and one evaluation's operands. */
 typedef struct tdm__prog tdm__prog;
 #define TDM__MAX_INPUTS 16
+/* Layout (second wave): the result is rows x cols (rows*cols == n; both 0
+ * = a flat n-vector, as first-wave callers leave them) with out's element
+ * (i, j) at out[i + j*ld]; input k's element for (i, j) is at
+ * in[k][i*in_rs[k] + j*in_cs[k]] (in elements): a full input of out's
+ * shape has rs 1, cs its ld; an r x 1 column rs 1, cs 0; a 1 x c row rs 0,
+ * cs its ld; a scalar (in_n 1) rs = cs = 0. out is NULL for eval_reduce. */
 typedef struct tdm__eval_args {
   void *out;
   tdm_dtype out_dt;
@@ -40,6 +46,9 @@ typedef struct tdm__eval_args {
   const void *in[TDM__MAX_INPUTS];
   tdm_dtype in_dt[TDM__MAX_INPUTS];
   size_t in_n[TDM__MAX_INPUTS];   /* n, or 1 for a broadcast scalar */
+  size_t rows, cols, ld;          /* see above */
+  size_t in_rs[TDM__MAX_INPUTS], in_cs[TDM__MAX_INPUTS];
+  int fast;                       /* TDM_MATH=fast: the faster, less accurate functions */
 } tdm__eval_args;
 
 /* One fill of a buffer from a Philox stream (src/rng/). */
@@ -162,6 +171,11 @@ typedef struct tdm__backend {
                      void *dst, size_t ldd, size_t rows, size_t cols, size_t *bad);
 
   /* ---- second wave: expressions (eval_reduce) ---- */
+  /* Moments of every element of the program's result over the layout of a
+   * (a->out unused; the shape is rows x cols), out in host memory. Waits.
+   * The same bits for any thread count. */
+  tdm_status (*eval_reduce)(void *st, const tdm__prog *prog, const tdm__eval_args *a,
+                            tdm__moments *out);
 
   /* ---- second wave: statistics (reduce_axis, group_stats, sort, quantile) ---- */
   /* Operands are tdm__sarg (strided column-major windows); element k of an

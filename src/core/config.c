@@ -1,13 +1,15 @@
 /* config.c -- tdm_config defaults from TDM_BACKEND, TDM_NUM_THREADS and
- * TDM_DEVICE. A malformed value is never silently ignored: its field is
- * set to -1 and the message says which variable and why. Spaces around a
- * value are ignored, in every variable alike. */
+ * TDM_DEVICE (and TDM_MATH, which has no field: tdm__config_fast_math). A
+ * malformed value is never silently ignored: its field is set to -1 and
+ * the message says which variable and why. Spaces around a value are
+ * ignored, in every variable alike. */
 #include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "core/ctx_int.h"
 #include "core/error.h"
 
 /* Spaces around a value are allowed (" 4", "4 ", "\tsim\n"): the word is
@@ -69,6 +71,15 @@ void tdm_config_default(tdm_config *cfg) {
       tdm__err(TDM_ERR_INVALID, "tdm_config_default: TDM_DEVICE='%s': expected a device ordinal in 0..1023", d);
     }
   }
+}
+
+/* TDM_MATH=fast (any case) asks for the faster, less accurate elementwise
+ * functions (docs/expressions.md); unset, "accurate" or anything else: the
+ * accurate ones. Read by tdm_ctx_create. */
+int tdm__config_fast_math(void) {
+  const char *m = getenv("TDM_MATH");
+  char w[16];
+  return m && tdm__word(m, w, sizeof w) && !strcasecmp(w, "fast");
 }
 
 const char *tdm_backend_name(tdm_backend b) {

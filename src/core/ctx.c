@@ -91,6 +91,7 @@ tdm_status tdm_ctx_create(const tdm_config *cfg, tdm_ctx **out) {
   ctx->cfg = c;
   ctx->threads = c.threads > 0 ? c.threads : tdm__ncpu();
   ctx->cfg.threads = ctx->threads;
+  ctx->fast_math = tdm__config_fast_math();
   pthread_mutex_init(&ctx->lock, NULL);
   tdm__fork_track(ctx);
   ctx->host = &tdm__cpu_backend;

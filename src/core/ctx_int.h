@@ -25,6 +25,7 @@ struct tdm_ctx {
   int threads;          /* CPU threads this context may use */
   int auto_place;       /* TDM_AUTO with a device: choose per op */
   int lane;             /* 0 top level, TDM_LANE_CPU or TDM_LANE_GPU for a task lane */
+  int fast_math;        /* root's: TDM_MATH=fast when it was created (tdm__config_fast_math) */
   const tdm__backend *host;
   void *host_st;
   const tdm__backend *dev; /* NULL when no device is used */
@@ -53,6 +54,9 @@ void tdm__ctx_unref(tdm_ctx *ctx);
  * that has a device. TDM_AUTO never opens the sim device by itself, so
  * placement tests open TDM_SIM and switch this on. */
 tdm_status tdm__ctx_set_auto(tdm_ctx *ctx, int on);
+
+/* TDM_MATH=fast in the environment (config.c). */
+int tdm__config_fast_math(void);
 
 /* Which side runs an op; filled by tdm__place. */
 typedef struct tdm__exec {

@@ -61,6 +61,7 @@ const tdm__backend tdm__cpu_backend = {
     .rng_fill = tdm__cpu_rng_fill,
     .take = tdm__cpu_take,
     .nonzero = tdm__cpu_nonzero,
+    .eval_reduce = tdm__cpu_eval_reduce,
     .copy = tdm__cpu_copy,
     /* second wave: statistics */
     .group_stats = tdm__cpu_group_stats,

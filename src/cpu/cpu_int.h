@@ -49,6 +49,8 @@ tdm_status tdm__cpu_cholesky(void *st, tdm_dtype dt, size_t n, void *A, size_t l
 tdm_status tdm__cpu_solve_spd(void *st, tdm_dtype dt, size_t n, size_t nrhs, void *A, size_t lda,
                              void *B, size_t ldb);
 tdm_status tdm__cpu_eval(void *st, const tdm__prog *prog, const tdm__eval_args *a);
+tdm_status tdm__cpu_eval_reduce(void *st, const tdm__prog *prog, const tdm__eval_args *a,
+                                tdm__moments *out);
 tdm_status tdm__cpu_rng_fill(void *st, const tdm__rng_req *req, void *out);
 tdm_status tdm__cpu_take(void *st, const tdm__take_args *a);
 tdm_status tdm__cpu_nonzero(void *st, const tdm__nonzero_args *a, size_t *count);

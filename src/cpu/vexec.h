@@ -16,6 +16,10 @@
 typedef void (*tdm__vexec_fn)(const tdm__ins *in, void *d, const void *a, const void *b,
                               const void *c, double k, size_t n);
 
+/* Pastes after expanding (the template passes SL1 an accuracy macro). */
+#define TDM__CAT5_(a, b, c, d, e) a##b##c##d##e
+#define TDM__CAT5(a, b, c, d, e) TDM__CAT5_(a, b, c, d, e)
+
 #define TDM__VEXEC_PAD 16 /* lanes of the widest tier (f32 on AVX-512) */
 
 enum { TDM__ISA_SCALAR, TDM__ISA_SSE2, TDM__ISA_AVX2, TDM__ISA_AVX512, TDM__ISA_COUNT };
@@ -23,6 +27,7 @@ enum { TDM__ISA_SCALAR, TDM__ISA_SSE2, TDM__ISA_AVX2, TDM__ISA_AVX512, TDM__ISA_
 typedef struct tdm__visa {
   const char *name;
   tdm__vexec_fn f64, f32; /* NULL: the tier is not built in */
+  tdm__vexec_fn f64fast, f32fast; /* TDM_MATH=fast: SLEEF's 3.5-ulp functions where it has them */
   /* Copies bytes to dst with non-temporal stores where aligned (a result
    * too big for the caches goes to memory without being read first);
    * fence orders them before the thread reports its work done. */

@@ -22,9 +22,20 @@ typedef int tdm__avx2_vi __attribute__((vector_size(8 * 4)));
 #define VI tdm__avx2_vl
 #define W 4
 #define NAT __m256d
-#define SL1(f, u) Sleef_##f##d4_##u##avx2
+#define SL1(f, u) TDM__CAT5(Sleef_, f, d4_, u, avx2)
 #define SL0(f) Sleef_##f##d4_avx2
 #define KNAME tdm__vexec_avx2_f64
+#include "cpu/vexec_tpl.h"
+
+#define R double
+#define V tdm__avx2_vd
+#define VI tdm__avx2_vl
+#define W 4
+#define NAT __m256d
+#define SL1(f, u) TDM__CAT5(Sleef_, f, d4_, u, avx2)
+#define SL0(f) Sleef_##f##d4_avx2
+#define KNAME tdm__vexec_avx2_f64_fast
+#define TDM__VFAST
 #include "cpu/vexec_tpl.h"
 
 #define R float
@@ -32,9 +43,20 @@ typedef int tdm__avx2_vi __attribute__((vector_size(8 * 4)));
 #define VI tdm__avx2_vi
 #define W 8
 #define NAT __m256
-#define SL1(f, u) Sleef_##f##f8_##u##avx2
+#define SL1(f, u) TDM__CAT5(Sleef_, f, f8_, u, avx2)
 #define SL0(f) Sleef_##f##f8_avx2
 #define KNAME tdm__vexec_avx2_f32
+#include "cpu/vexec_tpl.h"
+
+#define R float
+#define V tdm__avx2_vf
+#define VI tdm__avx2_vi
+#define W 8
+#define NAT __m256
+#define SL1(f, u) TDM__CAT5(Sleef_, f, f8_, u, avx2)
+#define SL0(f) Sleef_##f##f8_avx2
+#define KNAME tdm__vexec_avx2_f32_fast
+#define TDM__VFAST
 #include "cpu/vexec_tpl.h"
 
 TGT static void tdm__avx2_stream(void *dst, const void *src, size_t bytes) {
@@ -48,8 +70,8 @@ TGT static void tdm__avx2_stream(void *dst, const void *src, size_t bytes) {
   memcpy(d + i, s + i, bytes - i);
 }
 static void tdm__avx2_fence(void) { _mm_sfence(); }
-const tdm__visa tdm__visa_avx2 = {"avx2", tdm__vexec_avx2_f64, tdm__vexec_avx2_f32,
+const tdm__visa tdm__visa_avx2 = {"avx2", tdm__vexec_avx2_f64, tdm__vexec_avx2_f32, tdm__vexec_avx2_f64_fast, tdm__vexec_avx2_f32_fast,
                                  tdm__avx2_stream, tdm__avx2_fence};
 #else
-const tdm__visa tdm__visa_avx2 = {"avx2", 0, 0, 0, 0};
+const tdm__visa tdm__visa_avx2 = {"avx2", 0, 0, 0, 0, 0, 0};
 #endif

@@ -22,9 +22,20 @@ typedef int tdm__avx512_vi __attribute__((vector_size(16 * 4)));
 #define VI tdm__avx512_vl
 #define W 8
 #define NAT __m512d
-#define SL1(f, u) Sleef_##f##d8_##u##avx512f
+#define SL1(f, u) TDM__CAT5(Sleef_, f, d8_, u, avx512f)
 #define SL0(f) Sleef_##f##d8_avx512f
 #define KNAME tdm__vexec_avx512_f64
+#include "cpu/vexec_tpl.h"
+
+#define R double
+#define V tdm__avx512_vd
+#define VI tdm__avx512_vl
+#define W 8
+#define NAT __m512d
+#define SL1(f, u) TDM__CAT5(Sleef_, f, d8_, u, avx512f)
+#define SL0(f) Sleef_##f##d8_avx512f
+#define KNAME tdm__vexec_avx512_f64_fast
+#define TDM__VFAST
 #include "cpu/vexec_tpl.h"
 
 #define R float
@@ -32,9 +43,20 @@ typedef int tdm__avx512_vi __attribute__((vector_size(16 * 4)));
 #define VI tdm__avx512_vi
 #define W 16
 #define NAT __m512
-#define SL1(f, u) Sleef_##f##f16_##u##avx512f
+#define SL1(f, u) TDM__CAT5(Sleef_, f, f16_, u, avx512f)
 #define SL0(f) Sleef_##f##f16_avx512f
 #define KNAME tdm__vexec_avx512_f32
+#include "cpu/vexec_tpl.h"
+
+#define R float
+#define V tdm__avx512_vf
+#define VI tdm__avx512_vi
+#define W 16
+#define NAT __m512
+#define SL1(f, u) TDM__CAT5(Sleef_, f, f16_, u, avx512f)
+#define SL0(f) Sleef_##f##f16_avx512f
+#define KNAME tdm__vexec_avx512_f32_fast
+#define TDM__VFAST
 #include "cpu/vexec_tpl.h"
 
 TGT static void tdm__avx512_stream(void *dst, const void *src, size_t bytes) {
@@ -48,8 +70,8 @@ TGT static void tdm__avx512_stream(void *dst, const void *src, size_t bytes) {
   memcpy(d + i, s + i, bytes - i);
 }
 static void tdm__avx512_fence(void) { _mm_sfence(); }
-const tdm__visa tdm__visa_avx512 = {"avx512", tdm__vexec_avx512_f64, tdm__vexec_avx512_f32,
+const tdm__visa tdm__visa_avx512 = {"avx512", tdm__vexec_avx512_f64, tdm__vexec_avx512_f32, tdm__vexec_avx512_f64_fast, tdm__vexec_avx512_f32_fast,
                                  tdm__avx512_stream, tdm__avx512_fence};
 #else
-const tdm__visa tdm__visa_avx512 = {"avx512", 0, 0, 0, 0};
+const tdm__visa tdm__visa_avx512 = {"avx512", 0, 0, 0, 0, 0, 0};
 #endif

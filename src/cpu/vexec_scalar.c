@@ -18,9 +18,20 @@ typedef int tdm__scalar_vi __attribute__((vector_size(4)));
 #define VI tdm__scalar_vl
 #define W 1
 #define NAT double
-#define SL1(f, u) Sleef_##f##d1_##u##purec
+#define SL1(f, u) TDM__CAT5(Sleef_, f, d1_, u, purec)
 #define SL0(f) Sleef_##f##d1_purec
 #define KNAME tdm__vexec_scalar_f64
+#include "cpu/vexec_tpl.h"
+
+#define R double
+#define V tdm__scalar_vd
+#define VI tdm__scalar_vl
+#define W 1
+#define NAT double
+#define SL1(f, u) TDM__CAT5(Sleef_, f, d1_, u, purec)
+#define SL0(f) Sleef_##f##d1_purec
+#define KNAME tdm__vexec_scalar_f64_fast
+#define TDM__VFAST
 #include "cpu/vexec_tpl.h"
 
 #define R float
@@ -28,12 +39,24 @@ typedef int tdm__scalar_vi __attribute__((vector_size(4)));
 #define VI tdm__scalar_vi
 #define W 1
 #define NAT float
-#define SL1(f, u) Sleef_##f##f1_##u##purec
+#define SL1(f, u) TDM__CAT5(Sleef_, f, f1_, u, purec)
 #define SL0(f) Sleef_##f##f1_purec
 #define KNAME tdm__vexec_scalar_f32
 #include "cpu/vexec_tpl.h"
 
+#define R float
+#define V tdm__scalar_vf
+#define VI tdm__scalar_vi
+#define W 1
+#define NAT float
+#define SL1(f, u) TDM__CAT5(Sleef_, f, f1_, u, purec)
+#define SL0(f) Sleef_##f##f1_purec
+#define KNAME tdm__vexec_scalar_f32_fast
+#define TDM__VFAST
+#include "cpu/vexec_tpl.h"
+
 static void tdm__scalar_stream(void *dst, const void *src, size_t bytes) { memcpy(dst, src, bytes); }
 static void tdm__scalar_fence(void) {}
-const tdm__visa tdm__visa_scalar = {"scalar", tdm__vexec_scalar_f64,
-                                    tdm__vexec_scalar_f32, tdm__scalar_stream, tdm__scalar_fence};
+const tdm__visa tdm__visa_scalar = {"scalar", tdm__vexec_scalar_f64, tdm__vexec_scalar_f32,
+                                    tdm__vexec_scalar_f64_fast, tdm__vexec_scalar_f32_fast,
+                                    tdm__scalar_stream, tdm__scalar_fence};

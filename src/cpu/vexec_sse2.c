@@ -22,9 +22,20 @@ typedef int tdm__sse2_vi __attribute__((vector_size(4 * 4)));
 #define VI tdm__sse2_vl
 #define W 2
 #define NAT __m128d
-#define SL1(f, u) Sleef_##f##d2_##u##sse2
+#define SL1(f, u) TDM__CAT5(Sleef_, f, d2_, u, sse2)
 #define SL0(f) Sleef_##f##d2_sse2
 #define KNAME tdm__vexec_sse2_f64
+#include "cpu/vexec_tpl.h"
+
+#define R double
+#define V tdm__sse2_vd
+#define VI tdm__sse2_vl
+#define W 2
+#define NAT __m128d
+#define SL1(f, u) TDM__CAT5(Sleef_, f, d2_, u, sse2)
+#define SL0(f) Sleef_##f##d2_sse2
+#define KNAME tdm__vexec_sse2_f64_fast
+#define TDM__VFAST
 #include "cpu/vexec_tpl.h"
 
 #define R float
@@ -32,9 +43,20 @@ typedef int tdm__sse2_vi __attribute__((vector_size(4 * 4)));
 #define VI tdm__sse2_vi
 #define W 4
 #define NAT __m128
-#define SL1(f, u) Sleef_##f##f4_##u##sse2
+#define SL1(f, u) TDM__CAT5(Sleef_, f, f4_, u, sse2)
 #define SL0(f) Sleef_##f##f4_sse2
 #define KNAME tdm__vexec_sse2_f32
+#include "cpu/vexec_tpl.h"
+
+#define R float
+#define V tdm__sse2_vf
+#define VI tdm__sse2_vi
+#define W 4
+#define NAT __m128
+#define SL1(f, u) TDM__CAT5(Sleef_, f, f4_, u, sse2)
+#define SL0(f) Sleef_##f##f4_sse2
+#define KNAME tdm__vexec_sse2_f32_fast
+#define TDM__VFAST
 #include "cpu/vexec_tpl.h"
 
 TGT static void tdm__sse2_stream(void *dst, const void *src, size_t bytes) {
@@ -47,8 +69,8 @@ TGT static void tdm__sse2_stream(void *dst, const void *src, size_t bytes) {
   memcpy(d + i, s + i, bytes - i);
 }
 static void tdm__sse2_fence(void) { _mm_sfence(); }
-const tdm__visa tdm__visa_sse2 = {"sse2", tdm__vexec_sse2_f64, tdm__vexec_sse2_f32,
+const tdm__visa tdm__visa_sse2 = {"sse2", tdm__vexec_sse2_f64, tdm__vexec_sse2_f32, tdm__vexec_sse2_f64_fast, tdm__vexec_sse2_f32_fast,
                                  tdm__sse2_stream, tdm__sse2_fence};
 #else
-const tdm__visa tdm__visa_sse2 = {"sse2", 0, 0, 0, 0};
+const tdm__visa tdm__visa_sse2 = {"sse2", 0, 0, 0, 0, 0, 0};
 #endif

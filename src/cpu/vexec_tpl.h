@@ -2,28 +2,36 @@
  * the including file defines the element type R, the vector type V (GCC
  * vector extension, W lanes) and its integer twin VI, the SLEEF type NAT,
  * SL1(f,u)/SL0(f) naming SLEEF's functions for that tier, CALL1/CALL2,
- * TGT (target attribute) and KNAME. Arithmetic is IEEE (+ - * / exact);
- * functions are SLEEF's 1-ulp (u10) variants; see docs/expressions.md.
+ * TGT (target attribute) and KNAME, and TDM__VFAST for the fast-math
+ * instance. Arithmetic is IEEE (+ - * / exact); functions are SLEEF's
+ * 1-ulp (u10) variants, or u35 ones in fast math; see docs/expressions.md.
  * No include guard: included once per (tier, precision); it undefines
  * its parameters at the end. */
+
+/* TDM__VFAST (TDM_MATH=fast): SLEEF's 3.5-ulp variants where it has them. */
+#ifdef TDM__VFAST
+#define TDM__UF u35
+#else
+#define TDM__UF u10
+#endif
 
 /* SLEEF's entry points for this tier (sleef.h hides them unless the whole
  * file is compiled for the ISA; here only these functions are). */
 TGT NAT SL1(exp, u10)(NAT);
-TGT NAT SL1(log, u10)(NAT);
+TGT NAT SL1(log, TDM__UF)(NAT);
 TGT NAT SL1(log1p, u10)(NAT);
 TGT NAT SL1(expm1, u10)(NAT);
 TGT NAT SL1(sqrt, u05)(NAT);
-TGT NAT SL1(cbrt, u10)(NAT);
-TGT NAT SL1(sin, u10)(NAT);
-TGT NAT SL1(cos, u10)(NAT);
-TGT NAT SL1(tan, u10)(NAT);
-TGT NAT SL1(asin, u10)(NAT);
-TGT NAT SL1(acos, u10)(NAT);
-TGT NAT SL1(atan, u10)(NAT);
-TGT NAT SL1(sinh, u10)(NAT);
-TGT NAT SL1(cosh, u10)(NAT);
-TGT NAT SL1(tanh, u10)(NAT);
+TGT NAT SL1(cbrt, TDM__UF)(NAT);
+TGT NAT SL1(sin, TDM__UF)(NAT);
+TGT NAT SL1(cos, TDM__UF)(NAT);
+TGT NAT SL1(tan, TDM__UF)(NAT);
+TGT NAT SL1(asin, TDM__UF)(NAT);
+TGT NAT SL1(acos, TDM__UF)(NAT);
+TGT NAT SL1(atan, TDM__UF)(NAT);
+TGT NAT SL1(sinh, TDM__UF)(NAT);
+TGT NAT SL1(cosh, TDM__UF)(NAT);
+TGT NAT SL1(tanh, TDM__UF)(NAT);
 TGT NAT SL1(lgamma, u10)(NAT);
 TGT NAT SL1(tgamma, u10)(NAT);
 TGT NAT SL1(erf, u10)(NAT);
@@ -33,7 +41,7 @@ TGT NAT SL0(floor)(NAT);
 TGT NAT SL0(ceil)(NAT);
 TGT NAT SL0(round)(NAT);
 TGT NAT SL1(pow, u10)(NAT, NAT);
-TGT NAT SL1(atan2, u10)(NAT, NAT);
+TGT NAT SL1(atan2, TDM__UF)(NAT, NAT);
 TGT NAT SL0(fmin)(NAT, NAT);
 TGT NAT SL0(fmax)(NAT, NAT);
 
@@ -102,20 +110,20 @@ static TGT void KNAME(const tdm__ins *in, void *dv, const void *av, const void *
     UN(TDM__OP_NEG, -x)
     UN(TDM__OP_NOT, TRUTH(x == ZERO))
     UN(TDM__OP_EXP, CALL1(SL1(exp, u10), x))
-    UN(TDM__OP_LOG, CALL1(SL1(log, u10), x))
+    UN(TDM__OP_LOG, CALL1(SL1(log, TDM__UF), x))
     UNFIX(TDM__OP_LOG1P, CALL1(SL1(log1p, u10), x), log1p)
     UN(TDM__OP_EXPM1, CALL1(SL1(expm1, u10), x))
     UN(TDM__OP_SQRT, CALL1(SL1(sqrt, u05), x))
-    UN(TDM__OP_CBRT, CALL1(SL1(cbrt, u10), x))
-    UN(TDM__OP_SIN, CALL1(SL1(sin, u10), x))
-    UN(TDM__OP_COS, CALL1(SL1(cos, u10), x))
-    UN(TDM__OP_TAN, CALL1(SL1(tan, u10), x))
-    UN(TDM__OP_ASIN, CALL1(SL1(asin, u10), x))
-    UN(TDM__OP_ACOS, CALL1(SL1(acos, u10), x))
-    UN(TDM__OP_ATAN, CALL1(SL1(atan, u10), x))
-    UNFIX(TDM__OP_SINH, CALL1(SL1(sinh, u10), x), sinh)
-    UNFIX(TDM__OP_COSH, CALL1(SL1(cosh, u10), x), cosh)
-    UN(TDM__OP_TANH, CALL1(SL1(tanh, u10), x))
+    UN(TDM__OP_CBRT, CALL1(SL1(cbrt, TDM__UF), x))
+    UN(TDM__OP_SIN, CALL1(SL1(sin, TDM__UF), x))
+    UN(TDM__OP_COS, CALL1(SL1(cos, TDM__UF), x))
+    UN(TDM__OP_TAN, CALL1(SL1(tan, TDM__UF), x))
+    UN(TDM__OP_ASIN, CALL1(SL1(asin, TDM__UF), x))
+    UN(TDM__OP_ACOS, CALL1(SL1(acos, TDM__UF), x))
+    UN(TDM__OP_ATAN, CALL1(SL1(atan, TDM__UF), x))
+    UNFIX(TDM__OP_SINH, CALL1(SL1(sinh, TDM__UF), x), sinh)
+    UNFIX(TDM__OP_COSH, CALL1(SL1(cosh, TDM__UF), x), cosh)
+    UN(TDM__OP_TANH, CALL1(SL1(tanh, TDM__UF), x))
     UN(TDM__OP_ABS, CALL1(SL0(fabs), x))
     UN(TDM__OP_FLOOR, CALL1(SL0(floor), x))
     UN(TDM__OP_CEIL, CALL1(SL0(ceil), x))
@@ -129,7 +137,7 @@ static TGT void KNAME(const tdm__ins *in, void *dv, const void *av, const void *
     BIN(TDM__OP_MUL, x * y)
     BIN(TDM__OP_DIV, x / y)
     BIN(TDM__OP_POW, POWFIX(x, y, CALL2(SL1(pow, u10), x, y)))
-    BIN(TDM__OP_ATAN2, CALL2(SL1(atan2, u10), x, y))
+    BIN(TDM__OP_ATAN2, CALL2(SL1(atan2, TDM__UF), x, y))
     BIN(TDM__OP_MIN, CALL2(SL0(fmin), x, y))
     BIN(TDM__OP_MAX, CALL2(SL0(fmax), x, y))
     BIN(TDM__OP_LT, TRUTH(x < y))
@@ -168,3 +176,5 @@ static TGT void KNAME(const tdm__ins *in, void *dv, const void *av, const void *
 #undef SL1
 #undef SL0
 #undef KNAME
+#undef TDM__UF
+#undef TDM__VFAST

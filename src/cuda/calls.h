@@ -14,6 +14,8 @@
 
 #include "backend.h"
 
+typedef struct tdm__cg_spec tdm__cg_spec; /* src/expr/codegen.h */
+
 /* X(lib, field, symbol, return type, parameters). lib says where the real
  * function comes from: RT (the CUDA runtime, linked statically into the
  * module), K (tandem's kernel launchers and the expression code generator,
@@ -130,7 +132,8 @@
   X(K, kNonzero, tdmk_nonzero, int,                                                                 \
     (const tdm__nonzero_args *, void *, size_t, void *, uint64_t *, int, void *))                   \
   X(K, exprSource, tdm__expr_cuda_source, char *,                                                   \
-    (const tdm__prog *, tdm_dtype, int, const tdm_dtype *, const int *))
+    (const tdm__prog *, tdm_dtype, int, const tdm_dtype *, const int *))                            \
+  X(K, exprSourceEx, tdm__expr_cuda_source_ex, char *, (const tdm__prog *, const tdm__cg_spec *))
 
 typedef struct tdm__cuda_calls {
   /* Set by a test that filled the table with fakes: module init then

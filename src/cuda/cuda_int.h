@@ -113,6 +113,8 @@ tdm_status tdm__cu_cholesky(void *st, tdm_dtype dt, size_t n, void *A, size_t ld
 tdm_status tdm__cu_solve_spd(void *st, tdm_dtype dt, size_t n, size_t nrhs, void *A, size_t lda,
                              void *B, size_t ldb);
 tdm_status tdm__cu_eval(void *st, const tdm__prog *prog, const tdm__eval_args *a);
+tdm_status tdm__cu_eval_reduce(void *st, const tdm__prog *prog, const tdm__eval_args *a,
+                               tdm__moments *out);
 tdm_status tdm__cu_rng_fill(void *st, const tdm__rng_req *req, void *out);
 tdm_status tdm__cu_take(void *st, const tdm__take_args *a);
 tdm_status tdm__cu_nonzero(void *st, const tdm__nonzero_args *a, size_t *count);

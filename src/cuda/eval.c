@@ -3,12 +3,15 @@
  * n, struct tdm_kargs)), NVRTC compiles it for the device's architecture
  * at first use, and the loaded function is cached per device and source
  * text for the life of the module's contexts. Launch: grid-stride loop,
- * 256 threads a block, up to 8 blocks per SM. */
+ * 256 threads a block, up to 8 blocks per SM. Strided and broadcast
+ * layouts, fast math and eval_reduce (a moments kernel whose last block
+ * merges the blocks) use the generator's extended form. */
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cuda/cuda_int.h"
+#include "expr/codegen.h"
 
 #define TDM__EXPR_NAME "tdm_expr_kernel"
 
@@ -139,17 +142,62 @@ static tdm_status tdm__kernel(tdm__cu *st, const char *src, CUfunction *fn) {
   return s;
 }
 
-/* The kernel's by-value argument, as the generated source declares it. */
+/* The kernels' by-value arguments, as the generated sources declare them:
+ * flat elementwise kernels (tdm__expr_cuda_source) and every other one
+ * (tdm__expr_cuda_source_ex: strides, reductions, fast math). */
 struct tdm_kargs {
   const void *in[TDM__MAX_INPUTS];
 };
+struct tdm_kargs_ext {
+  const void *in[TDM__MAX_INPUTS];
+  unsigned long long rs[TDM__MAX_INPUTS], cs[TDM__MAX_INPUTS], rows, ld;
+};
+
+/* a's layout as the generator's spec and the extended arguments; returns
+ * 1 when the kernel needs the extended form. First-wave callers (rows 0)
+ * are flat. */
+static int tdm__spec(const tdm__eval_args *a, tdm_dtype out_dt, int reduce, tdm__cg_spec *c,
+                     struct tdm_kargs_ext *ka) {
+  size_t r = a->rows ? a->rows : a->n, cols = a->rows ? a->cols : 1, ld = a->rows ? a->ld : r;
+  memset(c, 0, sizeof *c);
+  memset(ka, 0, sizeof *ka);
+  c->out_dt = out_dt, c->nin = a->nin, c->fast = a->fast, c->reduce = reduce;
+  c->out_strided = !reduce && !(cols == 1 || ld == r);
+  int strided = c->out_strided;
+  for (int k = 0; k < a->nin; k++) {
+    c->in_dt[k] = a->in_dt[k];
+    ka->in[k] = a->in[k];
+    if (a->in_n[k] == 1) c->in_mode[k] = TDM__CG_SCALAR;
+    else if (!a->rows || (a->in_rs[k] == 1 && (cols == 1 || a->in_cs[k] == r))) c->in_mode[k] = TDM__CG_FLAT;
+    else c->in_mode[k] = TDM__CG_STRIDED, strided = 1;
+    ka->rs[k] = a->rows ? a->in_rs[k] : 1;
+    ka->cs[k] = a->rows ? a->in_cs[k] : r;
+  }
+  ka->rows = r ? r : 1, ka->ld = ld;
+  return reduce || strided || a->fast;
+}
+
+static tdm_status tdm__launch(tdm__cu *st, CUfunction fn, unsigned blocks, void **params,
+                              const char *what) {
+  return tdm__cu_drv(tdm__calls.cuLaunchKernel(fn, blocks, 1, 1, 256, 1, 1, 0, (CUstream)st->stream,
+                                            params, NULL),
+                     what);
+}
 
 static tdm_status tdm__eval(tdm__cu *st, const tdm__prog *prog, const tdm__eval_args *a) {
   TDM__CHECK(a->nin < 0 || a->nin > TDM__MAX_INPUTS, TDM_ERR_INVALID,
              "in: %d inputs, at most %d", a->nin, TDM__MAX_INPUTS);
-  int scalar[TDM__MAX_INPUTS] = {0};
-  for (int i = 0; i < a->nin; i++) scalar[i] = a->in_n[i] == 1;
-  char *src = tdm__calls.exprSource(prog, a->out_dt, a->nin, a->in_dt, scalar);
+  tdm__cg_spec spec;
+  struct tdm_kargs_ext kx;
+  int ext = tdm__spec(a, a->out_dt, 0, &spec, &kx);
+  char *src;
+  if (ext) {
+    src = tdm__calls.exprSourceEx(prog, &spec);
+  } else {
+    int scalar[TDM__MAX_INPUTS] = {0};
+    for (int i = 0; i < a->nin; i++) scalar[i] = a->in_n[i] == 1;
+    src = tdm__calls.exprSource(prog, a->out_dt, a->nin, a->in_dt, scalar);
+  }
   TDM__CHECK(!src, TDM_ERR_NOMEM, "out of host memory generating the expression's CUDA source");
   CUfunction fn = NULL;
   tdm_status s = tdm__kernel(st, src, &fn);
@@ -160,16 +208,61 @@ static tdm_status tdm__eval(tdm__cu *st, const tdm__prog *prog, const tdm__eval_
   for (int i = 0; i < a->nin; i++) ka.in[i] = a->in[i];
   void *out = a->out;
   unsigned long long n = a->n;
-  void *params[] = {&out, &n, &ka};
-  unsigned blocks = (unsigned)tdm__cu_grid(st, a->n, 256 * 4);
-  return tdm__cu_drv(tdm__calls.cuLaunchKernel(fn, blocks, 1, 1, 256, 1, 1, 0, (CUstream)st->stream,
-                                            params, NULL),
-                     "cuLaunchKernel (tdm_expr_kernel)");
+  void *params[] = {&out, &n, ext ? (void *)&kx : (void *)&ka};
+  /* a strided kernel does one element per step, a flat one four */
+  unsigned blocks = (unsigned)tdm__cu_grid(st, a->n, ext ? 256 : 256 * 4);
+  return tdm__launch(st, fn, blocks, params, "cuLaunchKernel (tdm_expr_kernel)");
 }
 
 tdm_status tdm__cu_eval(void *state, const tdm__prog *prog, const tdm__eval_args *a) {
   tdm__cu *st = state;
   tdm_status s = tdm__cu_begin(st);
   if (s == TDM_OK) s = tdm__eval(st, prog, a);
+  return tdm__cu_end(st, s);
+}
+
+/* eval_reduce: one generated kernel (codegen.h: per-block moments, the last
+ * block merges them); only the merged moments come back. */
+static tdm_status tdm__eval_reduce(tdm__cu *st, const tdm__prog *prog, const tdm__eval_args *a,
+                                   tdm__moments *out) {
+  TDM__CHECK(a->nin < 0 || a->nin > TDM__MAX_INPUTS, TDM_ERR_INVALID,
+             "in: %d inputs, at most %d", a->nin, TDM__MAX_INPUTS);
+  memset(out, 0, sizeof *out);
+  if (a->n == 0) return TDM_OK;
+  tdm__cg_spec spec;
+  struct tdm_kargs_ext kx;
+  tdm__spec(a, a->out_dt, 1, &spec, &kx);
+  char *src = tdm__calls.exprSourceEx(prog, &spec);
+  TDM__CHECK(!src, TDM_ERR_NOMEM, "out of host memory generating the expression's CUDA source");
+  CUfunction fn = NULL;
+  tdm_status s = tdm__kernel(st, src, &fn);
+  tdm__free(src);
+  if (s != TDM_OK) return s;
+  int nb = tdm__cu_grid(st, a->n, 256 * 8);
+  if (nb < 1) nb = 1;
+  void *scratch;
+  TDM__TRY(tdm__cu_scratch(st, ((size_t)nb + 1) * sizeof(tdm__moments) + 16, &scratch));
+  tdm__moments *part = scratch;
+  s = tdm__cu_rt(tdm__calls.MemsetAsync(part + nb + 1, 0, 16, st->stream), "cudaMemsetAsync");
+  unsigned long long n = a->n;
+  void *params[] = {&scratch, &n, &kx};
+  if (s == TDM_OK) s = tdm__launch(st, fn, (unsigned)nb, params, "cuLaunchKernel (tdm_expr_kernel, reduce)");
+  if (s == TDM_OK)
+    s = tdm__cu_rt(tdm__calls.MemcpyAsync(st->small, part + nb, sizeof *out, cudaMemcpyDeviceToHost,
+                                       st->stream),
+                   "cudaMemcpyAsync");
+  tdm__cu_release(st, scratch);
+  if (s == TDM_OK)
+    s = tdm__cu_rt(tdm__calls.StreamSynchronize(st->stream),
+                   "tdm_eval_reduce kernel (cudaStreamSynchronize)");
+  if (s == TDM_OK) memcpy(out, st->small, sizeof *out);
+  return s;
+}
+
+tdm_status tdm__cu_eval_reduce(void *state, const tdm__prog *prog, const tdm__eval_args *a,
+                               tdm__moments *out) {
+  tdm__cu *st = state;
+  tdm_status s = tdm__cu_begin(st);
+  if (s == TDM_OK) s = tdm__eval_reduce(st, prog, a, out);
   return tdm__cu_end(st, s);
 }

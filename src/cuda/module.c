@@ -261,6 +261,7 @@ static const tdm__backend tdm__cuda_backend = {
     .solve_spd = tdm__cu_solve_spd,
     .copy = tdm__cu_copy,
     .eval = tdm__cu_eval,
+    .eval_reduce = tdm__cu_eval_reduce,
     .rng_fill = tdm__cu_rng_fill,
     .take = tdm__cu_take,
     .nonzero = tdm__cu_nonzero,

@@ -32,6 +32,29 @@
 char *tdm__expr_cuda_source(const tdm__prog *p, tdm_dtype out_dt, int nin, const tdm_dtype in_dt[],
                             const int in_scalar[]);
 
+/* Second wave: any layout, reductions, fast math. An input is read flat
+ * (element l), as a scalar, or strided (element (i, j) = (l % rows,
+ * l / rows) at i*rs[k] + j*cs[k]); out flat or at i + j*ld. Sources from
+ * here (when anything is strided, reduce or fast is set; otherwise the
+ * text is tdm__expr_cuda_source's) take the extended argument struct
+ *   struct tdm_kargs { const void *in[16]; unsigned long long rs[16], cs[16], rows, ld; };
+ * reduce: the kernel writes the moments (6 doubles: n, sum, mean, m2, min,
+ * max) of the result's elements per block to out[blockIdx.x] and the last
+ * block to finish merges them in order into out[gridDim.x]; the unsigned
+ * counter after that must be zero at launch (the kernel leaves it zero).
+ * Blocks must be 256 threads (any power of two up to 256). out_dt of a
+ * reduction is the compute type. fast: f32 exp/log/sin/cos become CUDA's
+ * __expf/__logf/__sinf/__cosf. */
+enum { TDM__CG_FLAT, TDM__CG_SCALAR, TDM__CG_STRIDED };
+typedef struct tdm__cg_spec {
+  tdm_dtype out_dt;
+  int nin;
+  tdm_dtype in_dt[TDM__MAX_INPUTS];
+  int in_mode[TDM__MAX_INPUTS];
+  int out_strided, reduce, fast;
+} tdm__cg_spec;
+char *tdm__expr_cuda_source_ex(const tdm__prog *p, const tdm__cg_spec *spec);
+
 /* The kernel's name in that source. */
 #define TDM__EXPR_KERNEL_NAME "tdm_expr_kernel"
 

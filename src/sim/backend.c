@@ -107,6 +107,7 @@ const tdm__backend tdm__sim_backend = {
     .rng_fill = tdm__sim_rng_fill,
     .take = tdm__sim_take,
     .nonzero = tdm__sim_nonzero,
+    .eval_reduce = tdm__sim_eval_reduce,
     .copy = tdm__sim_copy,
 };
 

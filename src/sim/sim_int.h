@@ -139,5 +139,8 @@ tdm_status tdm__sim_rng_fill(void *st, const tdm__rng_req *req, void *out);
 /* index.c */
 tdm_status tdm__sim_take(void *st, const tdm__take_args *a);
 tdm_status tdm__sim_nonzero(void *st, const tdm__nonzero_args *a, size_t *count);
+/* expr.c */
+tdm_status tdm__sim_eval_reduce(void *st, const tdm__prog *prog, const tdm__eval_args *a,
+                                tdm__moments *out);
 
 #endif
