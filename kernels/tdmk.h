@@ -35,6 +35,8 @@ int tdmk_group_reduce(tdm_dtype dt, const void *x, const int32_t *g, size_t n, s
 int tdmk_fill_lower(tdm_dtype dt, size_t p, void *C, void *stream);
 /* A (n x n): zero the strictly lower triangle. */
 int tdmk_zero_lower(tdm_dtype dt, size_t n, void *A, void *stream);
+/* Lower triangle := the upper one mirrored; n x n, leading dimension lda (fit.cu). */
+int tdmk_fit_mirror(tdm_dtype dt, size_t n, void *A, size_t lda, void *stream);
 
 /* Random numbers (kernels/rng.cu, issue 6): fills out per req. */
 int tdmk_rng_fill(const tdm__rng_req *req, void *out, void *stream);

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "tdmk.h"
+#include "cuda_fake_linalg.h" /* model-fitting linear algebra */
 
 static double fk_get(tdm_dtype dt, const void *x, size_t i) {
   return dt == TDM_F64 ? ((const double *)x)[i] : (double)((const float *)x)[i];
@@ -200,6 +201,7 @@ static void fake_install_k(tdm__cuda_calls *c) {
   FK(cuModuleLoadData) FK(cuModuleUnload) FK(cuModuleGetFunction) FK(cuLaunchKernel)
 #undef FK
   c->kRngFill = NULL; /* as in a build without kernels/rng.cu */
+  fake_install_linalg(c);
 }
 
 #endif

@@ -9,12 +9,12 @@
  * are checked: |R_jj| at or under tol * ||x_j|| is rank deficiency. */
 #include <cblas.h>
 #include <lapacke.h>
-#include <float.h>
 #include <math.h>
 #include <string.h>
 
 #include "core/alloc.h"
 #include "core/error.h"
+#include "core/fit_rank.h"
 #include "cpu/fit.h"
 
 static lapack_int tdm__geqrf(tdm_dtype dt, size_t m, size_t n, void *A, size_t lda, void *tau,
@@ -101,28 +101,6 @@ static void tdm__ls_part(void *arg, size_t lo, size_t hi) {
   tdm__blas_done();
 }
 
-/* Pivot check on R (p x p upper, ld ldr): column j is dependent on the
- * earlier ones when |R_jj| <= tol ||x_j||, ||x_j|| being R's column norm
- * (Q keeps norms). tol: eps * max(8 sqrt(n), p), above QR's rounding of a
- * truly dependent column (about sqrt(n) eps ||x_j||). */
-static tdm_status tdm__rank_check(tdm_dtype dt, size_t n, size_t p, const void *R, size_t ldr) {
-  double eps = dt == TDM_F64 ? DBL_EPSILON : FLT_EPSILON;
-  double tol = eps * fmax(8.0 * sqrt((double)n), (double)p);
-  for (size_t j = 0; j < p; j++) {
-    double nrm = 0, d = fabs(tdm__fit_get(dt, R, j + j * ldr));
-    for (size_t i = 0; i <= j; i++) {
-      double v = tdm__fit_get(dt, R, i + j * ldr);
-      nrm += v * v;
-    }
-    nrm = sqrt(nrm);
-    TDM__CHECK(!(d > tol * nrm), TDM_ERR_NUMERIC,
-               "X: numerically rank-deficient: column %zu (0-based) has pivot |R[%zu,%zu]| = %.3g, "
-               "%.3g of the column's norm %.3g (tolerance %.3g)",
-               j, j, j, d, nrm > 0 ? d / nrm : 0.0, nrm, tol);
-  }
-  return TDM_OK;
-}
-
 /* B := R^-1 z from the tile's top p rows. */
 static void tdm__ls_finish(tdm_dtype dt, size_t p, size_t k, void *T, size_t ldt, void *B,
                            size_t ldb) {
@@ -165,7 +143,7 @@ tdm_status tdm__cpu_lstsq(void *st, tdm_dtype dt, size_t n, size_t p, size_t k, 
     tdm__fit_copy(es, n, k, Y, ldy, T + n * p * es, n);
     tdm__blas_threads(cpu);
     s = tdm__qr_tile(dt, n, p, k, T, n, tau, work, lwork, 0);
-    if (s == TDM_OK) s = tdm__rank_check(dt, n, p, T, n);
+    if (s == TDM_OK) s = tdm__fit_rank_check(dt, n, p, T, n);
     if (s == TDM_OK) tdm__ls_finish(dt, p, k, T, n, B, ldb);
     tdm__blas_done();
     tdm__free(T);
@@ -202,7 +180,7 @@ tdm_status tdm__cpu_lstsq(void *st, tdm_dtype dt, size_t n, size_t p, size_t k, 
     char *tau = S + ldS * K * es;
     tdm__blas_threads(cpu);
     s = tdm__qr_tile(dt, m, p, k, S, ldS, tau, tau + p * es, lw_s, 0);
-    if (s == TDM_OK) s = tdm__rank_check(dt, n, p, S, ldS);
+    if (s == TDM_OK) s = tdm__fit_rank_check(dt, n, p, S, ldS);
     if (s == TDM_OK) tdm__ls_finish(dt, p, k, S, ldS, B, ldb);
     tdm__blas_done();
   }

@@ -262,6 +262,14 @@ static const tdm__backend tdm__cuda_backend = {
     .solve_spd = tdm__cu_solve_spd,
     .eval = tdm__cu_eval,
     .rng_fill = tdm__cu_rng_fill,
+    /* second wave: linear algebra for model fitting */
+    .gemv = tdm__cu_gemv,
+    .crossprod_w = tdm__cu_crossprod_w,
+    .solve_tri = tdm__cu_solve_tri,
+    .chol_inverse = tdm__cu_chol_inverse,
+    .lstsq = tdm__cu_lstsq,
+    .eigh = tdm__cu_eigh,
+    .svd = tdm__cu_svd,
 };
 
 /* Keeps the module mapped for the life of the process once it has been
