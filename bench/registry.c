@@ -14,6 +14,8 @@ void bench_nested(bench_run *r);
 void bench_stratified(bench_run *r);
 void bench_simulation(bench_run *r);
 void bench_compute_once(bench_run *r);
+void bench_glm(bench_run *r);
+void bench_pca(bench_run *r);
 
 const bench_scenario bench_scenarios[] = {
     {"crossprod-chol", "C = X'X and its Cholesky factor; 1 thread vs all", bench_crossprod_chol},
@@ -27,6 +29,8 @@ const bench_scenario bench_scenarios[] = {
     {"simulation", "replicates on their own streams; same results for 1 and N threads",
      bench_simulation},
     {"compute-once", "min, max, mean, var in one pass vs four", bench_compute_once},
+    {"glm", "logistic regression by IRLS, n = 1e6, p = 50; only b crosses per step", bench_glm},
+    {"pca", "eigh of the 100 x 100 cross product vs svd of the centred rows", bench_pca},
 };
 const size_t bench_nscenarios = sizeof bench_scenarios / sizeof bench_scenarios[0];
 
