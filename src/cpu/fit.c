@@ -8,6 +8,7 @@
 #include <cblas.h>
 #include <lapacke.h>
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "core/alloc.h"
@@ -55,7 +56,8 @@ typedef struct {
   void *C;       /* part 0's sum (ld ldc) */
   size_t ldc;
   char *sums;    /* parts 1.. (p x p each) */
-  char *tiles;   /* two nb x p tiles per part */
+  char *tiles;   /* per part: two nb x p tiles, then nb row indices and scales */
+  size_t tile;   /* bytes of that per part */
 } tdm__xw_job;
 
 /* C_part += sign * T'T for the first r rows of T (nb x p), upper. */
@@ -71,17 +73,26 @@ static void tdm__xw_syrk(const tdm__xw_job *j, size_t r, double sign, const void
 }
 
 #define TDM__DEF_XW_BLOCK(NAME, T)                                                                 \
-  /* Rows lo..hi of X scaled by sqrt|w| into P (w > 0) and N (w < 0). */                           \
-  static void NAME(const tdm__xw_job *j, size_t lo, size_t hi, T *P, T *N, size_t *np,             \
-                   size_t *nn) {                                                                   \
+  /* Rows lo..hi of X scaled by sqrt|w| into P (w > 0) and N (w < 0):                              \
+   * first which rows go where, then column by column (X is read down its                         \
+   * columns, as it lies in memory). */                                                            \
+  static void NAME(const tdm__xw_job *j, size_t lo, size_t hi, T *P, T *N, uint32_t *idx,          \
+                   size_t *np, size_t *nn) {                                                       \
     const T *X = j->X, *w = j->w;                                                                  \
-    size_t ip = 0, in = 0, nb = j->nb;                                                             \
-    for (size_t i = lo; i < hi; i++) {                                                             \
+    size_t ip = 0, in = 0, nb = j->nb, r = hi - lo;                                                \
+    T *sc = (T *)(idx + ((nb + 1) & ~(size_t)1)); /* 8-byte aligned */                           \
+    for (size_t i = lo; i < hi; i++) { /* positive rows from the front, negative from the back */  \
       T wi = w[i];                                                                                 \
       if (wi == 0) continue;                                                                       \
-      T s = (T)sqrt(fabs((double)wi));                                                             \
-      T *dst = wi > 0 ? P + ip++ : N + in++;                                                       \
-      for (size_t c = 0; c < j->p; c++) dst[c * nb] = s * X[i + c * j->ldx];                       \
+      size_t k = wi > 0 ? ip++ : r - 1 - in++;                                                     \
+      idx[k] = (uint32_t)(i - lo);                                                                 \
+      sc[k] = (T)sqrt(fabs((double)wi));                                                           \
+    }                                                                                              \
+    for (size_t c = 0; c < j->p; c++) {                                                            \
+      const T *xc = X + lo + c * j->ldx;                                                           \
+      T *pc = P + c * nb, *ncol = N + c * nb;                                                      \
+      for (size_t k = 0; k < ip; k++) pc[k] = sc[k] * xc[idx[k]];                                  \
+      for (size_t k = 0; k < in; k++) ncol[k] = sc[r - 1 - k] * xc[idx[r - 1 - k]];                \
     }                                                                                              \
     *np = ip, *nn = in;                                                                            \
   }
@@ -94,14 +105,15 @@ static void tdm__xw_part(void *arg, size_t lo, size_t hi) {
   for (size_t part = lo; part < hi; part++) {
     void *C = part == 0 ? j->C : j->sums + (part - 1) * j->p * j->p * es;
     size_t ldc = part == 0 ? j->ldc : j->p;
-    char *P = j->tiles + part * 2 * j->nb * j->p * es, *N = P + j->nb * j->p * es;
+    char *P = j->tiles + part * j->tile, *N = P + j->nb * j->p * es;
+    uint32_t *idx = (uint32_t *)(N + j->nb * j->p * es);
     for (size_t c = 0; c < j->p; c++) memset((char *)C + c * ldc * es, 0, (c + 1) * es);
     size_t r0 = part * rows_per, r1 = r0 + rows_per < j->n ? r0 + rows_per : j->n;
-    tdm__blas_threads(j->cpu); /* inside a part: one thread */
+    tdm__blas_threads(j->cpu); /* in a part of several: one thread */
     for (size_t b = r0; b < r1; b += j->nb) {
       size_t e = b + j->nb < r1 ? b + j->nb : r1, np, nn;
-      if (j->dt == TDM_F64) tdm__xw_block_f64(j, b, e, (double *)P, (double *)N, &np, &nn);
-      else tdm__xw_block_f32(j, b, e, (float *)P, (float *)N, &np, &nn);
+      if (j->dt == TDM_F64) tdm__xw_block_f64(j, b, e, (double *)P, (double *)N, idx, &np, &nn);
+      else tdm__xw_block_f32(j, b, e, (float *)P, (float *)N, idx, &np, &nn);
       tdm__xw_syrk(j, np, 1.0, P, C, ldc);
       tdm__xw_syrk(j, nn, -1.0, N, C, ldc);
     }
@@ -116,19 +128,23 @@ tdm_status tdm__cpu_crossprod_w(void *st, tdm_dtype dt, size_t n, size_t p, cons
   /* A tile of about 128 KiB per sign stays in L2 while syrk reads it. */
   size_t nb = ((size_t)128 << 10) / (es * p);
   nb = nb < 64 ? 64 : nb > 4096 ? 4096 : nb;
+  if (nb < p && nb < 1024) nb = p < 1024 ? p : 1024; /* wide X: syrk needs depth more than cache */
   if (nb > n) nb = n;
   size_t threads = tdm__in_worker() ? 1 : (size_t)cpu->threads;
   /* Enough rows per part that the merge (p^2 each) stays small. */
   size_t parts = n / (4 * nb) < threads ? n / (4 * nb) : threads;
   if (parts < 1) parts = 1;
-  size_t tile, sums, bytes;
-  if (tdm__mul_ovf(2 * nb * es, p, &tile) || tdm__mul_ovf(tile, parts, &tile) ||
-      tdm__mul_ovf((parts - 1) * es * p, p, &sums) || __builtin_add_overflow(tile, sums, &bytes))
+  size_t tile, tiles, sums, bytes;
+  if (tdm__mul_ovf(2 * nb * es, p, &tile) ||
+      __builtin_add_overflow(tile, ((nb + 1) * sizeof(uint32_t) + nb * es + 63) / 64 * 64, &tile) ||
+      tdm__mul_ovf(tile, parts, &tiles) || tdm__mul_ovf((parts - 1) * es * p, p, &sums) ||
+      __builtin_add_overflow(tiles, sums, &bytes))
     return tdm__err(TDM_ERR_INVALID, "X: %zu columns: the work tiles overflow", p);
   char *work = tdm__malloc(bytes);
   TDM__CHECK(!work, TDM_ERR_NOMEM, "out of host memory for %zu bytes of X'WX tiles", bytes);
-  tdm__xw_job j = {cpu, dt, n, p, ldx, nb, parts, X, w, C, ldc, work + tile, work};
-  tdm__par_for((int)parts, parts, 1, tdm__xw_part, &j);
+  tdm__xw_job j = {cpu, dt, n, p, ldx, nb, parts, X, w, C, ldc, work + tiles, work, tile};
+  if (parts == 1) tdm__xw_part(&j, 0, 1); /* here, BLAS may use the context's threads */
+  else tdm__par_for((int)parts, parts, 1, tdm__xw_part, &j);
   for (size_t part = 1; part < parts; part++) { /* in order: the same bits every run */
     const char *S = j.sums + (part - 1) * p * p * es;
     for (size_t c = 0; c < p; c++)

@@ -168,7 +168,8 @@ tdm_status tdm__cpu_lstsq(void *st, tdm_dtype dt, size_t n, size_t p, size_t k, 
   tdm_status *status = (tdm_status *)(kept + parts);
   tdm__ls_job j = {cpu, dt, n, p, k, nb, parts, ldt, lw_t, X, Y, ldx, ldy, work, part_bytes,
                    kept, status};
-  tdm__par_for((int)parts, parts, 1, tdm__ls_part, &j);
+  if (parts == 1) tdm__ls_part(&j, 0, 1); /* here, BLAS may use the context's threads */
+  else tdm__par_for((int)parts, parts, 1, tdm__ls_part, &j);
   size_t m = 0;
   for (size_t q = 0; q < parts && s == TDM_OK; q++) {
     s = status[q];
