@@ -511,3 +511,44 @@ static void fit_walk(tdm_backend be, size_t n) {
 /* 40 rows: the one-QR lstsq; 40000: the blocked one (more work tiles). */
 Test(fit, alloc_walk_cpu) { fit_walk(TDM_CPU, 40); fit_walk(TDM_CPU, 40000); }
 Test(fit, alloc_walk_sim) { fit_walk(TDM_SIM, 40); }
+
+/* ---- views through the public API (ld > rows) --------------------------------- */
+Test(fit, views_of_a_larger_buffer) {
+  ts_rng r;
+  ts_seed(&r, 12);
+  for (size_t bi = 0; bi < 2; bi++) {
+    tdm_ctx *ctx = ts_ctx(backs[bi], 2);
+    const tdm_dtype dt = TDM_F64;
+    double eps = fc_eps(dt);
+    size_t N = 300, M = 12, n = 250, p = 5; /* X = rows 20.., cols 1..5 of a 300 x 12 buffer */
+    double *big = rnd(&r, dt, N * M, -1, 1), *yv = rnd(&r, dt, n, -1, 1);
+    tdm_buf *BIG = ts_buf(ctx, dt, N, M, big), *X = NULL, *Y = ts_buf(ctx, dt, n, 1, yv);
+    OK(tdm_buf_view(BIG, 20, 1, n, p, &X));
+    cr_assert_eq(tdm_buf_ld(X), N);
+    const double *Xp = big + 20 + 1 * N; /* the same window in the host array, ld N */
+    tdm_buf *OUT = ts_buf(ctx, dt, 8, 8, NULL), *B = NULL, *C = NULL, *row = NULL;
+    OK(tdm_buf_view(OUT, 1, 2, p, 1, &B));
+    OK(tdm_lstsq(ctx, X, Y, B));
+    double *o = rdb(OUT), Bv[5];
+    for (size_t j = 0; j < p; j++) Bv[j] = o[1 + j + 2 * 8];
+    cr_assert_leq(fc_lstsq(eps, n, p, 1, Xp, N, yv, n, Bv, p), 1.0, "lstsq on views");
+    free(o);
+    OK(tdm_buf_view(OUT, 2, 2, p, p, &C));
+    OK(tdm_crossprod_w(ctx, X, Y, C));
+    o = rdb(OUT);
+    cr_assert_leq(fc_xw(eps, n, p, Xp, N, yv, o + 2 + 2 * 8, 8), 1.0, "crossprod_w into a view");
+    free(o);
+    OK(tdm_buf_view(OUT, 7, 0, 1, p, &row)); /* y a 1 x p row view: stride ld = 8 */
+    OK(tdm_gemv(ctx, TDM_TRANS, 1.0, X, Y, 0.0, row));
+    o = rdb(OUT);
+    double y0[8 * 5] = {0};
+    cr_assert_leq(fc_gemv(eps, 1, n, p, 1.0, Xp, N, yv, 1, 0.0, y0, o + 7, 8), 1.0, "gemv into a row view");
+    free(o);
+    double *after = rdb(BIG);
+    cr_assert_arr_eq(after, big, N * M * sizeof *big, "the viewed input is unchanged");
+    free(after), free(big), free(yv);
+    tdm_buf_destroy(X), tdm_buf_destroy(B), tdm_buf_destroy(C), tdm_buf_destroy(row);
+    tdm_buf_destroy(BIG), tdm_buf_destroy(Y), tdm_buf_destroy(OUT);
+    tdm_ctx_destroy(ctx);
+  }
+}
