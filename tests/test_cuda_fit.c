@@ -44,13 +44,13 @@ static double *rdb(tdm_buf *b) {
 }
 /* The fake's device memory is host memory: the device copy, byte for byte. */
 static void *dev_bytes(tdm_buf *b) {
-  cr_assert(b->dev && (b->valid & TDM__DEV), "b is on the device");
+  cr_assert(b->st->dev && (b->st->valid & TDM__DEV) && b->off == 0, "b is a plain buffer on the device");
   void *p = malloc(b->bytes);
-  memcpy(p, b->dev, b->bytes);
+  memcpy(p, b->st->dev, b->bytes);
   return p;
 }
 static void dev_same(tdm_buf *b, const void *before, const char *what) {
-  cr_assert(memcmp(b->dev, before, b->bytes) == 0, "%s changed in device memory", what);
+  cr_assert(memcmp(b->st->dev, before, b->bytes) == 0, "%s changed in device memory", what);
 }
 
 #define OK(call) cr_assert_eq((call), TDM_OK, "%s: %s", #call, tdm_last_error())
@@ -153,8 +153,8 @@ Test(cuda_fit, every_call_meets_its_definition) {
           size_t m = dims[s][0], n = dims[s][1], k = m < n ? m : n;
           double *X = rnd(&r, dt, m * n, -1, 1);
           tdm_buf *bX = ts_buf(c, dt, m, n, X), *bs = ts_buf(c, dt, k, 1, NULL);
-          tdm_buf *bU = mode != 1 ? ts_buf(c, dt, m, k, NULL) : NULL, *bV = mode != 2 ? ts_buf(c, dt, k, n, NULL) : NULL;
-          if (mode == 1) bV = NULL;
+          /* mode 0: U and Vt; 1: values only; 2: U only */
+          tdm_buf *bU = mode != 1 ? ts_buf(c, dt, m, k, NULL) : NULL, *bV = mode == 0 ? ts_buf(c, dt, k, n, NULL) : NULL;
           OK(tdm_svd(c, bX, bU, bs, bV));
           void *x0 = dev_bytes(bX);
           OK(tdm_svd(c, bX, bU, bs, bV));
