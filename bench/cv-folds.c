@@ -1,8 +1,10 @@
 /* cv-folds.c -- a parallel map over 10 cross-validation folds: per fold a
- * ridge fit on the other 9 and the MSE on the held-out one (bench/ridge.c).
- * Variants: a plain loop over folds with threaded BLAS inside, and
- * tdm_map over folds (one fold per task, BLAS single-threaded in each).
- * Checked: every fold's MSE against the plain-loop reference, in order. */
+ * ridge fit on the other 9 and the MSE on the held-out one (bench/ridge.c:
+ * X and y stored once, folds selected as row views). Variants: a plain
+ * loop over folds with threaded BLAS inside, and tdm_map over folds (one
+ * fold per task, BLAS single-threaded in each). Checked: every fold's MSE
+ * against the plain-loop reference, in order, and on a device that a run
+ * copies nothing up and only the per-fold results back (tdm_ctx_stats). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,6 +68,22 @@ void bench_cv_folds(bench_run *r) {
     if (s != TDM_OK) break;
     bench_rate(&rows[v], flops / 1e9, "GFLOP/s", r->device ? r->ceil->dev_dgemm : r->ceil->dgemmN,
                r->device ? "device dgemm" : "dgemm all cores");
+    if (r->device) { /* the data stay on the device: one more run, counted */
+      tdm_stats t;
+      double secs;
+      s = tdm_ctx_stats_reset(r->ctx);
+      if (s == TDM_OK) s = cv_once(&st, 0, &secs);
+      if (s == TDM_OK) s = tdm_ctx_stats(r->ctx, &t);
+      if (s != TDM_OK) break;
+      /* the loop runs every fold on the device; the map may run some on CPU lanes */
+      int ok = t.h2d_count == 0 && (v == 0 ? t.d2h_count == CV_FOLDS : t.d2h_count <= CV_FOLDS) &&
+               t.d2h_bytes == t.d2h_count * RIDGE_RESULT_BYTES;
+      bench_check(&rows[v], ok,
+                  "on the device a run copied %llu buffers up and %llu (%llu bytes) back; "
+                  "expected none up and one %d-byte result per fold",
+                  (unsigned long long)t.h2d_count, (unsigned long long)t.d2h_count,
+                  (unsigned long long)t.d2h_bytes, RIDGE_RESULT_BYTES);
+    }
     for (size_t k = 0; k < CV_FOLDS; k++) {
       double want = ridge_ref_mse(ref, &d, k, CV_LAMBDA);
       if (!bench_check(&rows[v], bench_close(st.mse[k], want, 1e-9, fabs(want)),

@@ -14,6 +14,7 @@ void bench_nested(bench_run *r);
 void bench_stratified(bench_run *r);
 void bench_simulation(bench_run *r);
 void bench_compute_once(bench_run *r);
+void bench_take(bench_run *r);
 void bench_rng(bench_run *r);
 void bench_glm(bench_run *r);
 void bench_pca(bench_run *r);
@@ -30,6 +31,7 @@ const bench_scenario bench_scenarios[] = {
     {"simulation", "replicates on their own streams; same results for 1 and N threads",
      bench_simulation},
     {"compute-once", "min, max, mean, var in one pass vs four", bench_compute_once},
+    {"take", "gather 1e7 f64 in rows of 8 by an index vector (bootstrap, sorted)", bench_take},
     {"rng", "normal, uniform, Gamma(1,1), Gamma(2,1), Beta(2,3) draws into a buffer", bench_rng},
     {"glm", "logistic regression by IRLS, n = 1e6, p = 50; only b crosses per step", bench_glm},
     {"pca", "eigh of the 100 x 100 cross product vs svd of the centred rows", bench_pca},

@@ -1,9 +1,12 @@
 /* ridge.c -- the cross-validated ridge fit of cv-folds and nested, as a
- * user writes it: the data is wrapped once, each training fold is a view of
- * it (no copies on the CPU) and added to X'X and X'y with GEMM; tdm_solve_spd fits; the held-out
- * residuals' mean and variance give the MSE in one pass. Also the plain
- * loop reference the scenarios check against. */
+ * user writes it: X (n x p) and y live in one buffer each; a fold's
+ * training rows are at most two row windows (views, no copies), whose
+ * Gram matrices tdm_crossprod forms and tdm_eval adds to the penalty;
+ * tdm_solve_spd fits; the held-out rows' residuals (a view of y copied,
+ * minus X_k beta) give the MSE in one tdm_reduce pass. On a device only
+ * those moments come back. Also the plain-loop reference. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,87 +15,91 @@
 tdm_status ridge_data_make(tdm_ctx *ctx, size_t n, size_t features, size_t folds, ridge_data *d) {
   memset(d, 0, sizeof *d);
   if (folds < 2 || folds > RIDGE_MAX_FOLDS || n < folds || features < 3) return TDM_ERR_INVALID;
+  size_t p = features + 1;
   d->n = n;
-  d->p = features + 1;
+  d->p = p;
   d->folds = folds;
   for (size_t k = 0; k <= folds; k++) d->start[k] = k * n / folds;
-  d->xt = malloc(n * d->p * sizeof(double));
+  d->x = malloc(n * p * sizeof(double));
   d->y = malloc(n * sizeof(double));
-  if (!d->xt || !d->y) {
-    ridge_data_free(d);
-    return TDM_ERR_NOMEM;
-  }
+  double *pen = calloc(p * p, sizeof(double));
+  tdm_status s = d->x && d->y && pen ? TDM_OK : TDM_ERR_NOMEM;
   tdm_rng *rng = NULL;
-  tdm_status s = tdm_buf_wrap(ctx, TDM_F64, d->p, n, d->xt, &d->X);
-  if (s == TDM_OK) s = tdm_buf_wrap(ctx, TDM_F64, n, 1, d->y, &d->Y);
+  if (s == TDM_OK) s = tdm_buf_create(ctx, TDM_F64, n, p, &d->X);
+  if (s == TDM_OK) s = tdm_buf_create(ctx, TDM_F64, n, 1, &d->Y);
+  if (s == TDM_OK) s = tdm_buf_create(ctx, TDM_F64, p, p, &d->D);
   if (s == TDM_OK) s = tdm_rng_create(ctx, 2024, 20, &rng);
   if (s == TDM_OK) s = tdm_rng_normal(rng, d->X, 0.0, 1.0);
   if (s == TDM_OK) s = tdm_rng_normal(rng, d->Y, 0.0, 1.0);
-  if (s == TDM_OK) s = tdm_buf_read(d->X, d->xt); /* brings the wrapped memory up to date */
+  if (s == TDM_OK) s = tdm_buf_read(d->X, d->x);
   if (s == TDM_OK) s = tdm_buf_read(d->Y, d->y);
   tdm_rng_destroy(rng);
-  if (s != TDM_OK) {
-    ridge_data_free(d);
-    return s;
+  if (s == TDM_OK) {
+    const double *x1 = d->x + n, *x2 = d->x + 2 * n, *x3 = d->x + 3 * n;
+    for (size_t i = 0; i < n; i++) {
+      d->x[i] = 1.0; /* the intercept column */
+      d->y[i] += x1[i] + sqrt(fabs(x2[i] * x3[i])) + x2[i] - x3[i];
+    }
+    for (size_t j = 1; j < p; j++) pen[j + j * p] = 1.0; /* intercept not penalized */
+    s = tdm_buf_write(d->X, d->x);
   }
-  for (size_t i = 0; i < n; i++) {
-    double *xi = d->xt + i * d->p;
-    xi[0] = 1.0;
-    d->y[i] += xi[1] + sqrt(fabs(xi[2] * xi[3])) + xi[2] - xi[3];
-  }
-  s = tdm_buf_write(d->X, d->xt); /* the wrapped memory changed: any device copy is dropped */
   if (s == TDM_OK) s = tdm_buf_write(d->Y, d->y);
+  if (s == TDM_OK) s = tdm_buf_write(d->D, pen);
+  free(pen);
   if (s != TDM_OK) ridge_data_free(d);
   return s;
 }
 
 void ridge_data_free(ridge_data *d) {
+  free(d->x);
+  free(d->y);
   tdm_buf_destroy(d->X);
   tdm_buf_destroy(d->Y);
-  d->X = d->Y = NULL;
-  free(d->xt);
-  free(d->y);
-  d->xt = d->y = NULL;
+  tdm_buf_destroy(d->D);
+  d->x = d->y = NULL;
+  d->X = d->Y = d->D = NULL;
 }
 
 static size_t ridge_nk(const ridge_data *d, size_t k) { return d->start[k + 1] - d->start[k]; }
 
-static tdm_status ridge_wrap(tdm_ctx *ctx, const ridge_data *d, size_t k, tdm_buf **X,
-                             tdm_buf **y) {
-  (void)ctx;
-  size_t a = d->start[k], nk = ridge_nk(d, k);
-  tdm_status s = tdm_buf_view(d->X, 0, a, d->p, nk, X);
-  if (s == TDM_OK) s = tdm_buf_view(d->Y, a, 0, nk, 1, y);
+/* Rows [r0, r0 + len) of X and y as views. */
+static tdm_status ridge_rows(const ridge_data *d, size_t r0, size_t len, tdm_buf **X, tdm_buf **y) {
+  tdm_status s = tdm_buf_view(d->X, r0, 0, len, d->p, X);
+  if (s == TDM_OK) s = tdm_buf_view(d->Y, r0, 0, len, 1, y);
   return s;
 }
 
 tdm_status ridge_fold(tdm_ctx *ctx, const ridge_data *d, size_t k, double lambda, double *mse) {
-  size_t p = d->p, nk = ridge_nk(d, k);
-  tdm_buf *G = NULL, *b = NULL, *res = NULL;
-  double *g = malloc(p * p * sizeof *g);
-  tdm_status s = g ? TDM_OK : TDM_ERR_NOMEM;
-  if (s == TDM_OK) s = tdm_buf_create(ctx, TDM_F64, p, p, &G);
+  size_t p = d->p, a = d->start[k], nk = ridge_nk(d, k);
+  /* the training rows: [0, a) and [a + nk, n), either may be empty */
+  size_t seg0[2] = {0, a + nk}, seglen[2] = {a, d->n - a - nk};
+  tdm_buf *G = NULL, *b = NULL, *res = NULL, *C[2] = {NULL, NULL}, *Xk = NULL, *yk = NULL;
+  tdm_status s = tdm_buf_create(ctx, TDM_F64, p, p, &G);
   if (s == TDM_OK) s = tdm_buf_create(ctx, TDM_F64, p, 1, &b);
-  for (size_t f = 0; f < d->folds && s == TDM_OK; f++) {
-    if (f == k) continue;
-    tdm_buf *Xf = NULL, *yf = NULL;
-    s = ridge_wrap(ctx, d, f, &Xf, &yf);
-    if (s == TDM_OK) s = tdm_gemm(ctx, TDM_NOTRANS, TDM_TRANS, 1.0, Xf, Xf, 1.0, G);
-    if (s == TDM_OK) s = tdm_gemm(ctx, TDM_NOTRANS, TDM_NOTRANS, 1.0, Xf, yf, 1.0, b);
-    tdm_buf_destroy(Xf);
-    tdm_buf_destroy(yf);
+  int nseg = 0;
+  for (int t = 0; t < 2 && s == TDM_OK; t++) {
+    if (seglen[t] == 0) continue;
+    tdm_buf *Xs = NULL, *ys = NULL;
+    s = ridge_rows(d, seg0[t], seglen[t], &Xs, &ys);
+    if (s == TDM_OK) s = tdm_buf_create(ctx, TDM_F64, p, p, &C[nseg]);
+    if (s == TDM_OK) s = tdm_crossprod(ctx, Xs, C[nseg]); /* Xs'Xs */
+    if (s == TDM_OK) /* b += Xs'ys */
+      s = tdm_gemm(ctx, TDM_TRANS, TDM_NOTRANS, 1.0, Xs, ys, nseg ? 1.0 : 0.0, b);
+    nseg++;
+    tdm_buf_destroy(Xs);
+    tdm_buf_destroy(ys);
   }
-  if (s == TDM_OK) s = tdm_buf_read(G, g);
-  if (s == TDM_OK) {
-    for (size_t j = 1; j < p; j++) g[j + j * p] += lambda; /* intercept not penalized */
-    s = tdm_buf_write(G, g);
+  if (s == TDM_OK) { /* G = lambda D + the training Gram */
+    char src[64];
+    snprintf(src, sizeof src, nseg == 2 ? "%.17g*d + a + c" : "%.17g*d + a", lambda);
+    tdm_buf *in[3] = {d->D, C[0], C[1]};
+    s = tdm_eval(ctx, src, nseg == 2 ? "d,a,c" : "d,a", G, in);
   }
   if (s == TDM_OK) s = tdm_solve_spd(ctx, G, b); /* b := beta */
-  tdm_buf *Xk = NULL, *yk = NULL;
-  if (s == TDM_OK) s = ridge_wrap(ctx, d, k, &Xk, &yk);
+  if (s == TDM_OK) s = ridge_rows(d, a, nk, &Xk, &yk);
   if (s == TDM_OK) s = tdm_buf_create(ctx, TDM_F64, nk, 1, &res);
-  if (s == TDM_OK) s = tdm_buf_write(res, d->y + d->start[k]);
-  if (s == TDM_OK) s = tdm_gemm(ctx, TDM_TRANS, TDM_NOTRANS, -1.0, Xk, b, 1.0, res);
+  if (s == TDM_OK) s = tdm_copy(ctx, yk, res);
+  if (s == TDM_OK) s = tdm_gemm(ctx, TDM_NOTRANS, TDM_NOTRANS, -1.0, Xk, b, 1.0, res);
   double mv[2] = {0, 0};
   const tdm_reduce_op ops[2] = {TDM_MEAN, TDM_VAR};
   if (s == TDM_OK) s = tdm_reduce(ctx, res, 2, ops, mv);
@@ -100,15 +107,16 @@ tdm_status ridge_fold(tdm_ctx *ctx, const ridge_data *d, size_t k, double lambda
   tdm_buf_destroy(Xk);
   tdm_buf_destroy(yk);
   tdm_buf_destroy(res);
+  tdm_buf_destroy(C[0]);
+  tdm_buf_destroy(C[1]);
   tdm_buf_destroy(G);
   tdm_buf_destroy(b);
-  free(g);
   return s;
 }
 
 double ridge_fold_flops(const ridge_data *d, size_t k) {
   double p = (double)d->p, nk = (double)ridge_nk(d, k), nt = (double)d->n - nk;
-  return 2.0 * nt * p * p + 2.0 * nt * p + p * p * p / 3.0 + 2.0 * nk * p;
+  return nt * p * (p + 1) + 2.0 * nt * p + p * p * p / 3.0 + 2.0 * nk * p; /* syrk, gemv, chol, gemv */
 }
 
 /* ---- reference ------------------------------------------------------------ */
@@ -132,13 +140,12 @@ ridge_ref *ridge_ref_make(const ridge_data *d) {
   }
   for (size_t f = 0; f < d->folds; f++) {
     double *g = r->g + f * p * p, *b = r->b + f * p;
-    for (size_t i = d->start[f]; i < d->start[f + 1]; i++) {
-      const double *x = d->xt + i * p;
+    for (size_t i = d->start[f]; i < d->start[f + 1]; i++)
       for (size_t a = 0; a < p; a++) {
-        b[a] += x[a] * d->y[i];
-        for (size_t c = a; c < p; c++) g[a + c * p] += x[a] * x[c];
+        double xa = d->x[i + a * d->n];
+        b[a] += xa * d->y[i];
+        for (size_t c = a; c < p; c++) g[a + c * p] += xa * d->x[i + c * d->n];
       }
-    }
   }
   return r;
 }
@@ -178,7 +185,7 @@ double ridge_ref_mse(const ridge_ref *ref, const ridge_data *d, size_t k, double
   long double sse = 0;
   for (size_t i = d->start[k]; i < d->start[k + 1]; i++) {
     long double r = d->y[i];
-    for (size_t a = 0; a < p; a++) r -= beta[a] * d->xt[i * p + a];
+    for (size_t a = 0; a < p; a++) r -= beta[a] * d->x[i + a * d->n];
     sse += r * r;
   }
   mse = (double)(sse / (long double)(d->start[k + 1] - d->start[k]));

@@ -51,6 +51,18 @@ int tdmk_fit_mirror(tdm_dtype dt, size_t n, void *A, size_t lda, void *stream);
 /* Random numbers (kernels/rng.cu, issue 6): fills out per req. */
 int tdmk_rng_fill(const tdm__rng_req *req, void *out, void *stream);
 
+/* Indexing (kernels/index.cu). take_check: bad[0] := the lowest element of
+ * a->idx outside x (the caller sets bad[0..1] to all ones first), bad[1] :=
+ * its value; take: the gather (indices already checked). */
+int tdmk_take_check(const tdm__take_args *a, uint64_t *bad, int nblocks, void *stream);
+int tdmk_take(const tdm__take_args *a, int nblocks, void *stream);
+/* nonzero: the CUB temp bytes it needs; then positions into a->idx and
+ * their number into *count (device memory, one 8-byte word). A strided idx
+ * (ild != irows) needs a stage of rows*cols contiguous elements of idt. */
+int tdmk_nonzero_temp(const tdm__nonzero_args *a, size_t *bytes);
+int tdmk_nonzero(const tdm__nonzero_args *a, void *temp, size_t temp_bytes, void *stage,
+                 uint64_t *count, int nblocks, void *stream);
+
 #ifdef __cplusplus
 }
 #endif

@@ -47,6 +47,42 @@ typedef struct tdm__rng_req {
   double p[4];      /* distribution parameters */
 } tdm__rng_req;
 
+/* Operands of take and nonzero. A matrix is (pointer to its first
+ * element, rows, cols, ld); an index vector's element q lies at
+ * (q % irows) + (q / irows) * ild, so views of rows, columns and
+ * matrices all work. */
+typedef struct tdm__take_args {
+  tdm_dtype dt; /* of x and out */
+  int axis;     /* 0: out[i, j] = x[idx[i], j] (out m x cols); 1: out[i, j] = x[i, idx[j]] (out rows x m) */
+  const void *x;
+  size_t rows, cols, ldx;
+  tdm_dtype idt; /* TDM_I32 or TDM_I64 */
+  const void *idx;
+  size_t m, irows, ild;
+  void *out;
+  size_t ldo;
+} tdm__take_args;
+#define TDM__TAKE_CHECK_BYTES 16 /* a device take's check result: lowest bad element and its value */
+
+typedef struct tdm__nonzero_args {
+  tdm_dtype dt; /* of mask: any dtype; floats: NaN is non-zero, -0.0 zero */
+  const void *mask;
+  size_t rows, cols, ldm;
+  tdm_dtype idt; /* TDM_I32 or TDM_I64; positions fit it (checked by the core) */
+  void *idx;
+  size_t irows, ild;
+} tdm__nonzero_args;
+
+/* Bytes per element (the CUDA module cannot call tdm_dtype_size). */
+static inline size_t tdm__esize(tdm_dtype d) { return d == TDM_F64 || d == TDM_I64 ? 8 : 4; }
+
+/* Offset of element q of an index vector laid out as above. */
+static inline size_t tdm__ioff(size_t q, size_t irows, size_t ild) {
+  if (ild == irows) return q;
+  if (irows == 1) return q * ild;
+  return q % irows + q / irows * ild;
+}
+
 /* What the placement model knows of a side (bytes/s, flop/s). */
 typedef struct tdm__perf {
   double h2d_bps, d2h_bps;  /* 0 on the host backend */
@@ -101,6 +137,15 @@ typedef struct tdm__backend {
   tdm_status (*rng_fill)(void *st, const tdm__rng_req *req, void *out);
 
   /* ---- second wave: views, copy, take, nonzero ---- */
+  /* take (tdm_take, src/core/index.c): a->idx checked first; an index
+   * outside x is TDM_ERR_INVALID ("idx: element K is V, outside [0, N)")
+   * and out is not written. On a device only the check's result comes
+   * back (TDM__TAKE_CHECK_BYTES, counted by the core). */
+  tdm_status (*take)(void *st, const tdm__take_args *a);
+  /* nonzero (tdm_nonzero): *count (host) = number of non-zero elements;
+   * their positions, ascending, into idx[0..*count); the rest of idx is
+   * not written. On a device only the count comes back (8 bytes). */
+  tdm_status (*nonzero)(void *st, const tdm__nonzero_args *a, size_t *count);
   /* dst := src, rows x cols, columns lds / ldd apart, converted sdt -> ddt
    * as C does (src/core/convert.h). A pair that can fail is checked first:
    * a value that does not fit is TDM_ERR_INVALID with *bad = its

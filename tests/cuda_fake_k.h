@@ -192,6 +192,7 @@ static CUresult f_cuLaunchKernel(CUfunction f, unsigned gx, unsigned gy, unsigne
   return CUDA_SUCCESS;
 }
 
+#include "cuda_fake_index.h" /* take and nonzero */
 /* The RNG launcher: zeros (tests that check draws plug in their own). */
 static int f_kRngFill(const tdm__rng_req *req, void *out, void *s) {
   (void)s;
@@ -202,6 +203,7 @@ static int f_kRngFill(const tdm__rng_req *req, void *out, void *s) {
 #include "cuda_fake_views.h" /* views stream: kCopy, kCopyCheck */
 
 static void fake_install_k(tdm__cuda_calls *c) {
+  fake_install_index(c);
 #define FK(field) c->field = f_##field;
   FK(kMoments) FK(kGroupReduce) FK(kFillLower) FK(kZeroLower) FK(exprSource) FK(rtcVersion)
   FK(rtcGetErrorString) FK(rtcGetNumSupportedArchs) FK(rtcGetSupportedArchs) FK(rtcCreateProgram)

@@ -60,6 +60,8 @@ const tdm__backend tdm__cpu_backend = {
     .solve_spd = tdm__cpu_solve_spd,
     .eval = tdm__cpu_eval,
     .rng_fill = tdm__cpu_rng_fill,
+    .take = tdm__cpu_take,
+    .nonzero = tdm__cpu_nonzero,
     .copy = tdm__cpu_copy,
     /* second wave: linear algebra for model fitting */
     .gemv = tdm__cpu_gemv,

@@ -52,6 +52,8 @@ tdm_status tdm__cpu_solve_spd(void *st, tdm_dtype dt, size_t n, size_t nrhs, voi
                              void *B, size_t ldb);
 tdm_status tdm__cpu_eval(void *st, const tdm__prog *prog, const tdm__eval_args *a);
 tdm_status tdm__cpu_rng_fill(void *st, const tdm__rng_req *req, void *out);
+tdm_status tdm__cpu_take(void *st, const tdm__take_args *a);
+tdm_status tdm__cpu_nonzero(void *st, const tdm__nonzero_args *a, size_t *count);
 
 /* Merges moments b into a (Chan et al.); blocks merged in a fixed order
  * give the same result for any thread count. */

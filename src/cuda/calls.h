@@ -193,7 +193,12 @@
   X(K, kCopyCheck, tdmk_copy_check, int,                                                            \
     (tdm_dtype, const void *, size_t, tdm_dtype, size_t, size_t, unsigned long long *, void *))     \
   X(K, kRngFill, tdmk_rng_fill, int, (const tdm__rng_req *, void *, void *))                   \
-  X(K,   exprSource, tdm__expr_cuda_source, char *,                                                \
+  X(K, kTakeCheck, tdmk_take_check, int, (const tdm__take_args *, uint64_t *, int, void *))       \
+  X(K, kTake, tdmk_take, int, (const tdm__take_args *, int, void *))                                \
+  X(K, kNonzeroTemp, tdmk_nonzero_temp, int, (const tdm__nonzero_args *, size_t *))               \
+  X(K, kNonzero, tdmk_nonzero, int,                                                                 \
+    (const tdm__nonzero_args *, void *, size_t, void *, uint64_t *, int, void *))                   \
+  X(K, exprSource, tdm__expr_cuda_source, char *,                                                   \
     (const tdm__prog *, tdm_dtype, int, const tdm_dtype *, const int *))
 
 typedef struct tdm__cuda_calls {

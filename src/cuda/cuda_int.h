@@ -108,6 +108,8 @@ tdm_status tdm__cu_solve_spd(void *st, tdm_dtype dt, size_t n, size_t nrhs, void
                              void *B, size_t ldb);
 tdm_status tdm__cu_eval(void *st, const tdm__prog *prog, const tdm__eval_args *a);
 tdm_status tdm__cu_rng_fill(void *st, const tdm__rng_req *req, void *out);
+tdm_status tdm__cu_take(void *st, const tdm__take_args *a);
+tdm_status tdm__cu_nonzero(void *st, const tdm__nonzero_args *a, size_t *count);
 /* Linear algebra for model fitting (fit.c, fit_decomp.c). */
 tdm_status tdm__cu_gemv(void *st, tdm_dtype dt, tdm_trans ta, size_t m, size_t n, double alpha,
                         const void *A, size_t lda, const void *x, size_t incx, double beta,

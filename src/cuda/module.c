@@ -263,6 +263,8 @@ static const tdm__backend tdm__cuda_backend = {
     .copy = tdm__cu_copy,
     .eval = tdm__cu_eval,
     .rng_fill = tdm__cu_rng_fill,
+    .take = tdm__cu_take,
+    .nonzero = tdm__cu_nonzero,
     /* second wave: linear algebra for model fitting */
     .gemv = tdm__cu_gemv,
     .crossprod_w = tdm__cu_crossprod_w,

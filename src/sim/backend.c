@@ -100,6 +100,8 @@ const tdm__backend tdm__sim_backend = {
     .solve_spd = tdm__sim_solve_spd,
     .eval = tdm__sim_eval,
     .rng_fill = tdm__sim_rng_fill,
+    .take = tdm__sim_take,
+    .nonzero = tdm__sim_nonzero,
     .copy = tdm__sim_copy,
     /* second wave: linear algebra for model fitting */
     .gemv = tdm__sim_gemv,

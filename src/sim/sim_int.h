@@ -130,6 +130,9 @@ tdm_status tdm__sim_solve_spd(void *st, tdm_dtype dt, size_t n, size_t nrhs, voi
                              void *B, size_t ldb);
 tdm_status tdm__sim_eval(void *st, const tdm__prog *prog, const tdm__eval_args *a);
 tdm_status tdm__sim_rng_fill(void *st, const tdm__rng_req *req, void *out);
+/* index.c */
+tdm_status tdm__sim_take(void *st, const tdm__take_args *a);
+tdm_status tdm__sim_nonzero(void *st, const tdm__nonzero_args *a, size_t *count);
 
 /* fit.c: linear algebra for model fitting (signatures as in backend.h). */
 tdm_status tdm__sim_gemv(void *st, tdm_dtype dt, tdm_trans ta, size_t m, size_t n, double alpha,
