@@ -18,6 +18,8 @@ void bench_take(bench_run *r);
 void bench_bootstrap(bench_run *r);
 void bench_stats(bench_run *r);
 void bench_rng(bench_run *r);
+void bench_glm(bench_run *r);
+void bench_pca(bench_run *r);
 
 const bench_scenario bench_scenarios[] = {
     {"crossprod-chol", "C = X'X and its Cholesky factor; 1 thread vs all", bench_crossprod_chol},
@@ -37,6 +39,8 @@ const bench_scenario bench_scenarios[] = {
     {"stats", "per-group statistics in one pass, a long sort, quantiles by selection",
      bench_stats},
     {"rng", "normal, uniform, Gamma(1,1), Gamma(2,1), Beta(2,3) draws into a buffer", bench_rng},
+    {"glm", "logistic regression by IRLS, n = 1e6, p = 50; only b crosses per step", bench_glm},
+    {"pca", "eigh of the 100 x 100 cross product vs svd of the centred rows", bench_pca},
 };
 const size_t bench_nscenarios = sizeof bench_scenarios / sizeof bench_scenarios[0];
 

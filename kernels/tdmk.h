@@ -69,6 +69,8 @@ int tdmk_copy(tdm_dtype sdt, const void *src, size_t lds, tdm_dtype ddt, void *d
               size_t rows, size_t cols, void *stream);
 int tdmk_copy_check(tdm_dtype sdt, const void *src, size_t lds, tdm_dtype ddt, size_t rows,
                     size_t cols, unsigned long long *bad, void *stream);
+/* Lower triangle := the upper one mirrored; n x n, leading dimension lda (fit.cu). */
+int tdmk_fit_mirror(tdm_dtype dt, size_t n, void *A, size_t lda, void *stream);
 
 /* Random numbers (kernels/rng.cu, issue 6): fills out per req. */
 int tdmk_rng_fill(const tdm__rng_req *req, void *out, void *stream);

@@ -198,6 +198,34 @@ typedef struct tdm__backend {
                          const tdm__sarg *out);
 
   /* ---- second wave: linear algebra for model fitting ---- */
+  /* Column-major operands, each with its leading dimension (ld*); a vector
+   * with its increment (1, or the ld of a 1 x n view). Inputs marked const
+   * are not changed; work space is the backend's (host: tdm__malloc; a
+   * device: its own memory). A numerical failure (singular, rank-deficient,
+   * no convergence) is TDM_ERR_NUMERIC with the column in the message. */
+  /* y = alpha op(A) x + beta y; A m x n. */
+  tdm_status (*gemv)(void *st, tdm_dtype dt, tdm_trans ta, size_t m, size_t n, double alpha,
+                     const void *A, size_t lda, const void *x, size_t incx, double beta, void *y,
+                     size_t incy);
+  /* C (p x p, both triangles) = X' diag(w) X; X n x p, w contiguous. */
+  tdm_status (*crossprod_w)(void *st, tdm_dtype dt, size_t n, size_t p, const void *X, size_t ldx,
+                            const void *w, void *C, size_t ldc);
+  /* R (n x n upper) X = B or R' X = B, X into B (n x nrhs). */
+  tdm_status (*solve_tri)(void *st, tdm_dtype dt, tdm_trans t, size_t n, size_t nrhs,
+                          const void *R, size_t ldr, void *B, size_t ldb);
+  /* A (n x n, both triangles) = (R'R)^-1. */
+  tdm_status (*chol_inverse)(void *st, tdm_dtype dt, size_t n, const void *R, size_t ldr, void *A,
+                             size_t lda);
+  /* B (p x k) = argmin ||X B - Y||, X n x p (n >= p), Y n x k. */
+  tdm_status (*lstsq)(void *st, tdm_dtype dt, size_t n, size_t p, size_t k, const void *X,
+                      size_t ldx, const void *Y, size_t ldy, void *B, size_t ldb);
+  /* Eigenvalues ascending into w, eigenvectors into V (NULL: values only). */
+  tdm_status (*eigh)(void *st, tdm_dtype dt, size_t n, const void *A, size_t lda, void *w,
+                     size_t incw, void *V, size_t ldv);
+  /* Thin SVD of X (m x n), k = min(m, n): U m x k, s (descending), Vt k x n;
+   * U and Vt may be NULL. */
+  tdm_status (*svd)(void *st, tdm_dtype dt, size_t m, size_t n, const void *X, size_t ldx, void *U,
+                    size_t ldu, void *s, size_t incs, void *Vt, size_t ldvt);
 
 } tdm__backend;
 

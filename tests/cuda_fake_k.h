@@ -8,6 +8,7 @@
 
 #include "tdmk.h"
 #include "cuda_fake_stats.h" /* statistics kernels */
+#include "cuda_fake_linalg.h" /* model-fitting linear algebra */
 
 static double fk_get(tdm_dtype dt, const void *x, size_t i) {
   return dt == TDM_F64 ? ((const double *)x)[i] : (double)((const float *)x)[i];
@@ -175,6 +176,7 @@ static void fake_install_k(tdm__cuda_calls *c) {
   FK(kCopy) FK(kCopyCheck)
 #undef FK
   c->kRngFill = f_kRngFill;
+  fake_install_linalg(c);
 }
 
 #endif

@@ -7,7 +7,8 @@ import sys
 import time
 
 NAMES = ["crossprod-chol", "matmul", "vecmath", "three-tasks", "cv-folds", "alloc",
-         "nested", "stratified", "simulation", "compute-once", "rng", "bootstrap", "stats"]
+         "nested", "stratified", "simulation", "compute-once", "rng", "bootstrap", "stats",
+         "glm", "pca"]
 
 
 def parse_args(argv):

@@ -554,11 +554,94 @@ def rng_draws():
                 del x, parts
     return rows
 
+def _mix(x):
+    """splitmix64 on uint64 arrays, as bench/glm.h's glm_mix."""
+    z = x + np.uint64(0x9E3779B97F4A7C15)
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return z ^ (z >> np.uint64(31))
+
+
+def _u(x):
+    return (_mix(x) >> np.uint64(11)).astype(np.float64) * 2.0 ** -53
+
+
+def glm():
+    """IRLS for logistic regression as a numpy user writes it; the data are
+    bench/glm.h's, bit for bit (the same hashed uniforms)."""
+    n, p = pick(100000, 1000000, 4000000), 50
+    X = np.empty((n, p), order="F")
+    X[:, 0] = 1.0
+    i = np.arange(n, dtype=np.uint64)
+    for j in range(1, p):
+        X[:, j] = 2.0 * _u(np.uint64(0x5EED0000) + i + np.uint64(j * n)) - 1.0
+    eta = np.zeros(n)
+    for j in range(p):
+        eta += 0.1 * ((j % 5) - 2) * X[:, j]
+    y = (_u(np.uint64(0xBEEF000000000000) + i) < 1.0 / (1.0 + np.exp(-eta))).astype(np.float64)
+    del eta
+
+    def once():
+        b = np.zeros(p)
+        step, its = np.inf, 0
+        while True:
+            e = X @ b
+            dev = 2.0 * np.sum(np.maximum(e, 0) + np.log1p(np.exp(-np.abs(e))) - y * e)
+            if step <= 1e-11 or its == 30:
+                return b, dev, its
+            mu = 1.0 / (1.0 + np.exp(-e))
+            w = mu * (1.0 - mu)
+            H = X.T @ (X * w[:, None])
+            g = X.T @ (w * e + y - mu)
+            nb = np.linalg.solve(H, g)
+            step = np.max(np.abs(nb - b)) / np.max(np.abs(nb))
+            b, its = nb, its + 1
+
+    variant = "%d threads" % W
+    t = timed("glm", variant, reps({"small": 3, "default": 3, "full": 2}[SIZE]), once)
+    b, dev, its = t[3]
+    r = row("glm", variant, "n=%s p=%d" % (count(n), p), "f64", threads=W)
+    finish(r, t, its * n * p * (p + 6) / 1e9, "GFLOP/s")
+    mu = 1.0 / (1.0 + np.exp(-(X @ b)))
+    sc = np.max(np.abs(X.T @ (y - mu)) / (np.abs(X).T @ np.abs(y - mu)))
+    if sc > 1e-11:
+        fail(r, "score at b is %.3g of its scale" % sc)
+    r["note"] = "%d steps, deviance %.12g, b0 %.12f, b1 %.12f" % (its, dev, b[0], b[1])
+    return [r]
+
+
+def pca():
+    n, p = pick(100000, 1000000, 4000000), 100
+    i = np.arange(n, dtype=np.uint64)
+    f1 = 2.0 * _u(np.uint64(0xFAC7000000) + i) - 1.0
+    f2 = 2.0 * _u(np.uint64(0xFAC8000000) + i) - 1.0
+    X = np.empty((n, p), order="F")
+    for j in range(p):
+        X[:, j] = (3.0 + (2.0 * _u(np.uint64(0x9CA0000000) + i + np.uint64(j * n)) - 1.0) * (0.2 + 0.01 * j)
+                   + f1 * math.sin(0.1 * j) * 2.0 + f2 * math.cos(0.07 * j))
+    Xc = X - X.mean(axis=0)
+    del X
+    size = "n=%s p=%d" % (count(n), p)
+    nr = reps({"small": 3, "default": 3, "full": 2}[SIZE])
+    te = timed("pca", "eigh of X'X", nr, lambda: np.linalg.eigvalsh(Xc.T @ Xc))
+    ts = timed("pca", "svd of X", nr, lambda: np.linalg.svd(Xc, compute_uv=False))
+    lam, s = te[3], ts[3]
+    worst = float(np.max(np.abs(lam[::-1] - s * s)) / (s[0] * s[0]))
+    out = []
+    for t, name, work in ((te, "eigh of X'X", n * p * p), (ts, "svd of X", 2 * n * p * p)):
+        r = row("pca", name, size, "f64", threads=W)
+        finish(r, t, work / 1e9, "GFLOP/s")
+        if worst > 1e-10:
+            fail(r, "eigh vs svd: %.3g of the largest" % worst)
+        r["note"] = "spectra agree to %.2g of the largest" % worst
+        out.append(r)
+    return out
+
 
 RUN = {"crossprod-chol": crossprod_chol, "matmul": matmul, "vecmath": vecmath,
        "three-tasks": three_tasks, "cv-folds": cv_folds, "alloc": alloc, "nested": nested,
        "stratified": stratified, "simulation": simulation, "compute-once": compute_once,
-       "rng": rng_draws, "bootstrap": bootstrap, "stats": stats}
+       "rng": rng_draws, "bootstrap": bootstrap, "stats": stats, "glm": glm, "pca": pca}
 
 
 def main():

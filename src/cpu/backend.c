@@ -4,6 +4,7 @@
 #include "core/error.h"
 #include "cpu/cpu_int.h"
 #include "cpu/stats_int.h"
+#include "cpu/fit.h"
 
 static tdm_status tdm__cpu_open(const tdm_config *cfg, void **state, char *why, size_t whylen) {
   (void)why;
@@ -69,4 +70,12 @@ const tdm__backend tdm__cpu_backend = {
     .sort = tdm__cpu_sort,
     .argsort = tdm__cpu_argsort,
     .quantile = tdm__cpu_quantile,
+    /* second wave: linear algebra for model fitting */
+    .gemv = tdm__cpu_gemv,
+    .crossprod_w = tdm__cpu_crossprod_w,
+    .solve_tri = tdm__cpu_solve_tri,
+    .chol_inverse = tdm__cpu_chol_inverse,
+    .lstsq = tdm__cpu_lstsq,
+    .eigh = tdm__cpu_eigh,
+    .svd = tdm__cpu_svd,
 };

@@ -87,6 +87,81 @@ typedef struct tdm__cg_spec tdm__cg_spec; /* src/expr/codegen.h */
     (cusolverDnHandle_t, cublasFillMode_t, int, int, const float *, int, float *, int, int *))      \
   X(SOLVER, solDpotrs, cusolverDnDpotrs, cusolverStatus_t,                                          \
     (cusolverDnHandle_t, cublasFillMode_t, int, int, const double *, int, double *, int, int *))    \
+  X(BLAS, blasSgemv, cublasSgemv, cublasStatus_t, (cublasHandle_t, cublasOperation_t, int, int,    \
+      const float *, const float *, int, const float *, int, const float *, float *, int))         \
+  X(BLAS, blasSdgmm, cublasSdgmm, cublasStatus_t, (cublasHandle_t, cublasSideMode_t, int, int,     \
+      const float *, int, const float *, int, float *, int))                                       \
+  X(BLAS, blasStrsm, cublasStrsm, cublasStatus_t, (cublasHandle_t, cublasSideMode_t,               \
+      cublasFillMode_t, cublasOperation_t, cublasDiagType_t, int, int, const float *, const float  \
+      *, int, float *, int))                                                                       \
+  X(BLAS, blasSgeam, cublasSgeam, cublasStatus_t, (cublasHandle_t, cublasOperation_t,              \
+      cublasOperation_t, int, int, const float *, const float *, int, const float *, const float   \
+      *, int, float *, int))                                                                       \
+  X(BLAS, blasScopy, cublasScopy, cublasStatus_t, (cublasHandle_t, int, const float *, int, float  \
+      *, int))                                                                                     \
+  X(BLAS, blasDgemv, cublasDgemv, cublasStatus_t, (cublasHandle_t, cublasOperation_t, int, int,    \
+      const double *, const double *, int, const double *, int, const double *, double *, int))    \
+  X(BLAS, blasDdgmm, cublasDdgmm, cublasStatus_t, (cublasHandle_t, cublasSideMode_t, int, int,     \
+      const double *, int, const double *, int, double *, int))                                    \
+  X(BLAS, blasDtrsm, cublasDtrsm, cublasStatus_t, (cublasHandle_t, cublasSideMode_t,               \
+      cublasFillMode_t, cublasOperation_t, cublasDiagType_t, int, int, const double *, const       \
+      double *, int, double *, int))                                                               \
+  X(BLAS, blasDgeam, cublasDgeam, cublasStatus_t, (cublasHandle_t, cublasOperation_t,              \
+      cublasOperation_t, int, int, const double *, const double *, int, const double *, const      \
+      double *, int, double *, int))                                                               \
+  X(BLAS, blasDcopy, cublasDcopy, cublasStatus_t, (cublasHandle_t, int, const double *, int,       \
+      double *, int))                                                                              \
+  X(BLAS, blasGetVectorAsync, cublasGetVectorAsync, cublasStatus_t, (int, int, const void *, int,  \
+      void *, int, cudaStream_t))                                                                  \
+  X(BLAS, blasGetMatrixAsync, cublasGetMatrixAsync, cublasStatus_t, (int, int, int, const void *,  \
+      int, void *, int, cudaStream_t))                                                             \
+  X(SOLVER, solSpotriBuf, cusolverDnSpotri_bufferSize, cusolverStatus_t, (cusolverDnHandle_t,      \
+      cublasFillMode_t, int, float *, int, int *))                                                 \
+  X(SOLVER, solSpotri, cusolverDnSpotri, cusolverStatus_t, (cusolverDnHandle_t, cublasFillMode_t,  \
+      int, float *, int, float *, int, int *))                                                     \
+  X(SOLVER, solSgeqrfBuf, cusolverDnSgeqrf_bufferSize, cusolverStatus_t, (cusolverDnHandle_t, int, \
+      int, float *, int, int *))                                                                   \
+  X(SOLVER, solSgeqrf, cusolverDnSgeqrf, cusolverStatus_t, (cusolverDnHandle_t, int, int, float *, \
+      int, float *, float *, int, int *))                                                          \
+  X(SOLVER, solSormqrBuf, cusolverDnSormqr_bufferSize, cusolverStatus_t, (cusolverDnHandle_t,      \
+      cublasSideMode_t, cublasOperation_t, int, int, int, const float *, int, const float *, const \
+      float *, int, int *))                                                                        \
+  X(SOLVER, solSormqr, cusolverDnSormqr, cusolverStatus_t, (cusolverDnHandle_t, cublasSideMode_t,  \
+      cublasOperation_t, int, int, int, const float *, int, const float *, float *, int, float *,  \
+      int, int *))                                                                                 \
+  X(SOLVER, solSsyevdBuf, cusolverDnSsyevd_bufferSize, cusolverStatus_t, (cusolverDnHandle_t,      \
+      cusolverEigMode_t, cublasFillMode_t, int, const float *, int, const float *, int *))         \
+  X(SOLVER, solSsyevd, cusolverDnSsyevd, cusolverStatus_t, (cusolverDnHandle_t, cusolverEigMode_t, \
+      cublasFillMode_t, int, float *, int, float *, float *, int, int *))                          \
+  X(SOLVER, solSgesvdBuf, cusolverDnSgesvd_bufferSize, cusolverStatus_t, (cusolverDnHandle_t, int, \
+      int, int *))                                                                                 \
+  X(SOLVER, solSgesvd, cusolverDnSgesvd, cusolverStatus_t, (cusolverDnHandle_t, signed char,       \
+      signed char, int, int, float *, int, float *, float *, int, float *, int, float *, int,      \
+      float *, int *))                                                                             \
+  X(SOLVER, solDpotriBuf, cusolverDnDpotri_bufferSize, cusolverStatus_t, (cusolverDnHandle_t,      \
+      cublasFillMode_t, int, double *, int, int *))                                                \
+  X(SOLVER, solDpotri, cusolverDnDpotri, cusolverStatus_t, (cusolverDnHandle_t, cublasFillMode_t,  \
+      int, double *, int, double *, int, int *))                                                   \
+  X(SOLVER, solDgeqrfBuf, cusolverDnDgeqrf_bufferSize, cusolverStatus_t, (cusolverDnHandle_t, int, \
+      int, double *, int, int *))                                                                  \
+  X(SOLVER, solDgeqrf, cusolverDnDgeqrf, cusolverStatus_t, (cusolverDnHandle_t, int, int, double   \
+      *, int, double *, double *, int, int *))                                                     \
+  X(SOLVER, solDormqrBuf, cusolverDnDormqr_bufferSize, cusolverStatus_t, (cusolverDnHandle_t,      \
+      cublasSideMode_t, cublasOperation_t, int, int, int, const double *, int, const double *,     \
+      const double *, int, int *))                                                                 \
+  X(SOLVER, solDormqr, cusolverDnDormqr, cusolverStatus_t, (cusolverDnHandle_t, cublasSideMode_t,  \
+      cublasOperation_t, int, int, int, const double *, int, const double *, double *, int, double \
+      *, int, int *))                                                                              \
+  X(SOLVER, solDsyevdBuf, cusolverDnDsyevd_bufferSize, cusolverStatus_t, (cusolverDnHandle_t,      \
+      cusolverEigMode_t, cublasFillMode_t, int, const double *, int, const double *, int *))       \
+  X(SOLVER, solDsyevd, cusolverDnDsyevd, cusolverStatus_t, (cusolverDnHandle_t, cusolverEigMode_t, \
+      cublasFillMode_t, int, double *, int, double *, double *, int, int *))                       \
+  X(SOLVER, solDgesvdBuf, cusolverDnDgesvd_bufferSize, cusolverStatus_t, (cusolverDnHandle_t, int, \
+      int, int *))                                                                                 \
+  X(SOLVER, solDgesvd, cusolverDnDgesvd, cusolverStatus_t, (cusolverDnHandle_t, signed char,       \
+      signed char, int, int, double *, int, double *, double *, int, double *, int, double *, int, \
+      double *, int *))                                                                            \
+  X(K, kFitMirror, tdmk_fit_mirror, int, (tdm_dtype, size_t, void *, size_t, void *))              \
   X(NVRTC, rtcVersion, nvrtcVersion, nvrtcResult, (int *, int *))                                   \
   X(NVRTC, rtcGetErrorString, nvrtcGetErrorString, const char *, (nvrtcResult))                     \
   X(NVRTC, rtcGetNumSupportedArchs, nvrtcGetNumSupportedArchs, nvrtcResult, (int *))                \

@@ -118,6 +118,22 @@ tdm_status tdm__cu_eval_reduce(void *st, const tdm__prog *prog, const tdm__eval_
 tdm_status tdm__cu_rng_fill(void *st, const tdm__rng_req *req, void *out);
 tdm_status tdm__cu_take(void *st, const tdm__take_args *a);
 tdm_status tdm__cu_nonzero(void *st, const tdm__nonzero_args *a, size_t *count);
+/* Linear algebra for model fitting (fit.c, fit_decomp.c). */
+tdm_status tdm__cu_gemv(void *st, tdm_dtype dt, tdm_trans ta, size_t m, size_t n, double alpha,
+                        const void *A, size_t lda, const void *x, size_t incx, double beta,
+                        void *y, size_t incy);
+tdm_status tdm__cu_crossprod_w(void *st, tdm_dtype dt, size_t n, size_t p, const void *X,
+                               size_t ldx, const void *w, void *C, size_t ldc);
+tdm_status tdm__cu_solve_tri(void *st, tdm_dtype dt, tdm_trans t, size_t n, size_t nrhs,
+                             const void *R, size_t ldr, void *B, size_t ldb);
+tdm_status tdm__cu_chol_inverse(void *st, tdm_dtype dt, size_t n, const void *R, size_t ldr,
+                                void *A, size_t lda);
+tdm_status tdm__cu_lstsq(void *st, tdm_dtype dt, size_t n, size_t p, size_t k, const void *X,
+                         size_t ldx, const void *Y, size_t ldy, void *B, size_t ldb);
+tdm_status tdm__cu_eigh(void *st, tdm_dtype dt, size_t n, const void *A, size_t lda, void *w,
+                        size_t incw, void *V, size_t ldv);
+tdm_status tdm__cu_svd(void *st, tdm_dtype dt, size_t m, size_t n, const void *X, size_t ldx,
+                       void *U, size_t ldu, void *s, size_t incs, void *Vt, size_t ldvt);
 
 /* Module-wide caches, emptied when the last state closes (perf.c, eval.c). */
 void tdm__cu_eval_cache_clear(void);

@@ -271,6 +271,14 @@ static const tdm__backend tdm__cuda_backend = {
     .sort = tdm__cu_sort,
     .argsort = tdm__cu_argsort,
     .quantile = tdm__cu_quantile,
+    /* second wave: linear algebra for model fitting */
+    .gemv = tdm__cu_gemv,
+    .crossprod_w = tdm__cu_crossprod_w,
+    .solve_tri = tdm__cu_solve_tri,
+    .chol_inverse = tdm__cu_chol_inverse,
+    .lstsq = tdm__cu_lstsq,
+    .eigh = tdm__cu_eigh,
+    .svd = tdm__cu_svd,
 };
 
 /* Keeps the module mapped for the life of the process once it has been

@@ -109,6 +109,14 @@ const tdm__backend tdm__sim_backend = {
     .nonzero = tdm__sim_nonzero,
     .eval_reduce = tdm__sim_eval_reduce,
     .copy = tdm__sim_copy,
+    /* second wave: linear algebra for model fitting */
+    .gemv = tdm__sim_gemv,
+    .crossprod_w = tdm__sim_crossprod_w,
+    .solve_tri = tdm__sim_solve_tri,
+    .chol_inverse = tdm__sim_chol_inverse,
+    .lstsq = tdm__sim_lstsq,
+    .eigh = tdm__sim_eigh,
+    .svd = tdm__sim_svd,
 };
 
 /* ---- test hooks (sim.h) ---------------------------------------------------- */

@@ -143,4 +143,21 @@ tdm_status tdm__sim_nonzero(void *st, const tdm__nonzero_args *a, size_t *count)
 tdm_status tdm__sim_eval_reduce(void *st, const tdm__prog *prog, const tdm__eval_args *a,
                                 tdm__moments *out);
 
+/* fit.c: linear algebra for model fitting (signatures as in backend.h). */
+tdm_status tdm__sim_gemv(void *st, tdm_dtype dt, tdm_trans ta, size_t m, size_t n, double alpha,
+                         const void *A, size_t lda, const void *x, size_t incx, double beta,
+                         void *y, size_t incy);
+tdm_status tdm__sim_crossprod_w(void *st, tdm_dtype dt, size_t n, size_t p, const void *X,
+                                size_t ldx, const void *w, void *C, size_t ldc);
+tdm_status tdm__sim_solve_tri(void *st, tdm_dtype dt, tdm_trans t, size_t n, size_t nrhs,
+                              const void *R, size_t ldr, void *B, size_t ldb);
+tdm_status tdm__sim_chol_inverse(void *st, tdm_dtype dt, size_t n, const void *R, size_t ldr,
+                                 void *A, size_t lda);
+tdm_status tdm__sim_lstsq(void *st, tdm_dtype dt, size_t n, size_t p, size_t k, const void *X,
+                          size_t ldx, const void *Y, size_t ldy, void *B, size_t ldb);
+tdm_status tdm__sim_eigh(void *st, tdm_dtype dt, size_t n, const void *A, size_t lda, void *w,
+                         size_t incw, void *V, size_t ldv);
+tdm_status tdm__sim_svd(void *st, tdm_dtype dt, size_t m, size_t n, const void *X, size_t ldx,
+                        void *U, size_t ldu, void *s, size_t incs, void *Vt, size_t ldvt);
+
 #endif

@@ -1,0 +1,194 @@
+/* fit.c -- gemv, the weighted cross product, triangular solves and the
+ * inverse from a Cholesky factor on the CPU (OpenBLAS, LAPACK's Fortran
+ * entries: no LAPACKE NaN scans, no allocations outside tdm__malloc).
+ * X'WX runs over fixed parts of the rows, one per thread: each scales a
+ * block of rows by sqrt|w| into its own cache-sized tile (positive and
+ * negative weights apart) and syrk-accumulates it, +1 or -1, into its
+ * part's p x p sum; the parts are added in order. No n x p temporary. */
+#include <cblas.h>
+#include <lapacke.h>
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/error.h"
+#include "cpu/fit.h"
+
+void tdm__fit_copy(size_t es, size_t m, size_t n, const void *src, size_t lds, void *dst,
+                   size_t ldd) {
+  for (size_t j = 0; j < n; j++)
+    memcpy((char *)dst + j * ldd * es, (const char *)src + j * lds * es, m * es);
+}
+
+#define TDM__FT 32
+void tdm__fit_mirror(tdm_dtype dt, size_t n, void *A, size_t lda) {
+  for (size_t j0 = 0; j0 < n; j0 += TDM__FT)
+    for (size_t i0 = j0; i0 < n; i0 += TDM__FT)
+      for (size_t j = j0; j < j0 + TDM__FT && j < n; j++)
+        for (size_t i = i0 > j + 1 ? i0 : j + 1; i < i0 + TDM__FT && i < n; i++) {
+          if (dt == TDM_F64) ((double *)A)[i + j * lda] = ((double *)A)[j + i * lda];
+          else ((float *)A)[i + j * lda] = ((float *)A)[j + i * lda];
+        }
+}
+
+tdm_status tdm__cpu_gemv(void *st, tdm_dtype dt, tdm_trans ta, size_t m, size_t n, double alpha,
+                         const void *A, size_t lda, const void *x, size_t incx, double beta,
+                         void *y, size_t incy) {
+  tdm__blas_threads(st);
+  enum CBLAS_TRANSPOSE t = ta ? CblasTrans : CblasNoTrans;
+  if (dt == TDM_F64)
+    cblas_dgemv(CblasColMajor, t, (int)m, (int)n, alpha, A, (int)lda, x, (int)incx, beta, y,
+                (int)incy);
+  else
+    cblas_sgemv(CblasColMajor, t, (int)m, (int)n, (float)alpha, A, (int)lda, x, (int)incx,
+                (float)beta, y, (int)incy);
+  tdm__blas_done();
+  return TDM_OK;
+}
+
+/* ---- X' diag(w) X ------------------------------------------------------- */
+typedef struct {
+  const tdm__cpu *cpu;
+  tdm_dtype dt;
+  size_t n, p, ldx, nb, parts;
+  const void *X, *w;
+  void *C;       /* part 0's sum (ld ldc) */
+  size_t ldc;
+  char *sums;    /* parts 1.. (p x p each) */
+  char *tiles;   /* per part: two nb x p tiles, then nb row indices and scales */
+  size_t tile;   /* bytes of that per part */
+} tdm__xw_job;
+
+/* C_part += sign * T'T for the first r rows of T (nb x p), upper. */
+static void tdm__xw_syrk(const tdm__xw_job *j, size_t r, double sign, const void *T, void *C,
+                         size_t ldc) {
+  if (r == 0) return;
+  if (j->dt == TDM_F64)
+    cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, (int)j->p, (int)r, sign, T, (int)j->nb,
+                1.0, C, (int)ldc);
+  else
+    cblas_ssyrk(CblasColMajor, CblasUpper, CblasTrans, (int)j->p, (int)r, (float)sign, T,
+                (int)j->nb, 1.0f, C, (int)ldc);
+}
+
+#define TDM__DEF_XW_BLOCK(NAME, T)                                                                 \
+  /* Rows lo..hi of X scaled by sqrt|w| into P (w > 0) and N (w < 0):                              \
+   * first which rows go where, then column by column (X is read down its                         \
+   * columns, as it lies in memory). */                                                            \
+  static void NAME(const tdm__xw_job *j, size_t lo, size_t hi, T *P, T *N, uint32_t *idx,          \
+                   size_t *np, size_t *nn) {                                                       \
+    const T *X = j->X, *w = j->w;                                                                  \
+    size_t ip = 0, in = 0, nb = j->nb, r = hi - lo;                                                \
+    T *sc = (T *)(idx + ((nb + 1) & ~(size_t)1)); /* 8-byte aligned */                           \
+    for (size_t i = lo; i < hi; i++) { /* positive rows from the front, negative from the back */  \
+      T wi = w[i];                                                                                 \
+      if (wi == 0) continue;                                                                       \
+      size_t k = wi > 0 ? ip++ : r - 1 - in++;                                                     \
+      idx[k] = (uint32_t)(i - lo);                                                                 \
+      sc[k] = (T)sqrt(fabs((double)wi));                                                           \
+    }                                                                                              \
+    for (size_t c = 0; c < j->p; c++) {                                                            \
+      const T *xc = X + lo + c * j->ldx;                                                           \
+      T *pc = P + c * nb, *ncol = N + c * nb;                                                      \
+      for (size_t k = 0; k < ip; k++) pc[k] = sc[k] * xc[idx[k]];                                  \
+      for (size_t k = 0; k < in; k++) ncol[k] = sc[r - 1 - k] * xc[idx[r - 1 - k]];                \
+    }                                                                                              \
+    *np = ip, *nn = in;                                                                            \
+  }
+TDM__DEF_XW_BLOCK(tdm__xw_block_f64, double)
+TDM__DEF_XW_BLOCK(tdm__xw_block_f32, float)
+
+static void tdm__xw_part(void *arg, size_t lo, size_t hi) {
+  const tdm__xw_job *j = arg;
+  size_t es = j->dt == TDM_F64 ? 8 : 4, rows_per = (j->n + j->parts - 1) / j->parts;
+  for (size_t part = lo; part < hi; part++) {
+    void *C = part == 0 ? j->C : j->sums + (part - 1) * j->p * j->p * es;
+    size_t ldc = part == 0 ? j->ldc : j->p;
+    char *P = j->tiles + part * j->tile, *N = P + j->nb * j->p * es;
+    uint32_t *idx = (uint32_t *)(N + j->nb * j->p * es);
+    for (size_t c = 0; c < j->p; c++) memset((char *)C + c * ldc * es, 0, (c + 1) * es);
+    size_t r0 = part * rows_per, r1 = r0 + rows_per < j->n ? r0 + rows_per : j->n;
+    tdm__blas_threads(j->cpu); /* in a part of several: one thread */
+    for (size_t b = r0; b < r1; b += j->nb) {
+      size_t e = b + j->nb < r1 ? b + j->nb : r1, np, nn;
+      if (j->dt == TDM_F64) tdm__xw_block_f64(j, b, e, (double *)P, (double *)N, idx, &np, &nn);
+      else tdm__xw_block_f32(j, b, e, (float *)P, (float *)N, idx, &np, &nn);
+      tdm__xw_syrk(j, np, 1.0, P, C, ldc);
+      tdm__xw_syrk(j, nn, -1.0, N, C, ldc);
+    }
+    tdm__blas_done();
+  }
+}
+
+tdm_status tdm__cpu_crossprod_w(void *st, tdm_dtype dt, size_t n, size_t p, const void *X,
+                                size_t ldx, const void *w, void *C, size_t ldc) {
+  const tdm__cpu *cpu = st;
+  size_t es = dt == TDM_F64 ? 8 : 4;
+  /* A tile of about 128 KiB per sign stays in L2 while syrk reads it. */
+  size_t nb = ((size_t)128 << 10) / (es * p);
+  nb = nb < 64 ? 64 : nb > 4096 ? 4096 : nb;
+  if (nb < p && nb < 1024) nb = p < 1024 ? p : 1024; /* wide X: syrk needs depth more than cache */
+  if (nb > n) nb = n;
+  size_t threads = tdm__in_worker() ? 1 : (size_t)cpu->threads;
+  /* Enough rows per part that the merge (p^2 each) stays small. */
+  size_t parts = n / (4 * nb) < threads ? n / (4 * nb) : threads;
+  if (parts < 1) parts = 1;
+  size_t tile, tiles, sums, bytes;
+  if (tdm__mul_ovf(2 * nb * es, p, &tile) ||
+      __builtin_add_overflow(tile, ((nb + 1) * sizeof(uint32_t) + nb * es + 63) / 64 * 64, &tile) ||
+      tdm__mul_ovf(tile, parts, &tiles) || tdm__mul_ovf((parts - 1) * es * p, p, &sums) ||
+      __builtin_add_overflow(tiles, sums, &bytes))
+    return tdm__err(TDM_ERR_INVALID, "X: %zu columns: the work tiles overflow", p);
+  char *work = tdm__malloc(bytes);
+  TDM__CHECK(!work, TDM_ERR_NOMEM, "out of host memory for %zu bytes of X'WX tiles", bytes);
+  tdm__xw_job j = {cpu, dt, n, p, ldx, nb, parts, X, w, C, ldc, work + tiles, work, tile};
+  if (parts == 1) tdm__xw_part(&j, 0, 1); /* here, BLAS may use the context's threads */
+  else tdm__par_for((int)parts, parts, 1, tdm__xw_part, &j);
+  for (size_t part = 1; part < parts; part++) { /* in order: the same bits every run */
+    const char *S = j.sums + (part - 1) * p * p * es;
+    for (size_t c = 0; c < p; c++)
+      for (size_t r = 0; r <= c; r++) {
+        if (dt == TDM_F64) ((double *)C)[r + c * ldc] += ((const double *)S)[r + c * p];
+        else ((float *)C)[r + c * ldc] += ((const float *)S)[r + c * p];
+      }
+  }
+  tdm__free(work);
+  tdm__fit_mirror(dt, p, C, ldc);
+  return TDM_OK;
+}
+
+/* ---- triangular solves and the inverse ------------------------------------ */
+tdm_status tdm__cpu_solve_tri(void *st, tdm_dtype dt, tdm_trans t, size_t n, size_t nrhs,
+                              const void *R, size_t ldr, void *B, size_t ldb) {
+  const char up = 'U', tr = t ? 'T' : 'N', nd = 'N';
+  lapack_int nn = (lapack_int)n, nr = (lapack_int)nrhs, lr = (lapack_int)ldr,
+             lb = (lapack_int)ldb, info = 0;
+  tdm__blas_threads(st);
+  /* ?trtrs checks the diagonal for an exact zero before it touches B. */
+  if (dt == TDM_F64) LAPACK_dtrtrs(&up, &tr, &nd, &nn, &nr, R, &lr, B, &lb, &info);
+  else LAPACK_strtrs(&up, &tr, &nd, &nn, &nr, R, &lr, B, &lb, &info);
+  tdm__blas_done();
+  TDM__CHECK(info > 0, TDM_ERR_NUMERIC, "R: singular: diagonal element %d (1-based) is zero",
+             (int)info);
+  TDM__CHECK(info < 0, TDM_ERR_BACKEND, "?trtrs: argument %d is invalid", (int)-info);
+  return TDM_OK;
+}
+
+tdm_status tdm__cpu_chol_inverse(void *st, tdm_dtype dt, size_t n, const void *R, size_t ldr,
+                                 void *A, size_t lda) {
+  size_t es = dt == TDM_F64 ? 8 : 4;
+  for (size_t j = 0; j < n; j++) /* the upper triangle of R; potri reads no more */
+    memcpy((char *)A + j * lda * es, (const char *)R + j * ldr * es, (j + 1) * es);
+  const char up = 'U';
+  lapack_int nn = (lapack_int)n, la = (lapack_int)lda, info = 0;
+  tdm__blas_threads(st);
+  if (dt == TDM_F64) LAPACK_dpotri(&up, &nn, A, &la, &info);
+  else LAPACK_spotri(&up, &nn, A, &la, &info);
+  tdm__blas_done();
+  TDM__CHECK(info > 0, TDM_ERR_NUMERIC, "R: singular: diagonal element %d (1-based) is zero",
+             (int)info);
+  TDM__CHECK(info < 0, TDM_ERR_BACKEND, "?potri: argument %d is invalid", (int)-info);
+  tdm__fit_mirror(dt, n, A, lda);
+  return TDM_OK;
+}
