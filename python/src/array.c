@@ -194,7 +194,10 @@ TdmArray *tdmpy_asarray(TdmContext *ctx, PyObject *obj, int copy) {
     PyObject *np = tdmpy_numpy();
     Py_DECREF(src);
     if (!np) return NULL;
-    src = PyObject_CallMethod(np, "asfortranarray", "O", obj);
+    PyObject *fn = PyObject_GetAttrString(np, "asarray"), *a = PyTuple_Pack(1, obj),
+             *k = Py_BuildValue("{ss}", "order", "F");
+    src = fn && a && k ? PyObject_Call(fn, a, k) : NULL;
+    Py_XDECREF(fn), Py_XDECREF(a), Py_XDECREF(k);
     if (!src) return NULL;
   }
   Py_buffer v;
