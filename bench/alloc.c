@@ -172,7 +172,7 @@ void bench_alloc(bench_run *r) {
                r->device ? r->ceil->dev_gbs : r->ceil->copy_gbs,
                r->device ? "device memory" : "memory copy");
     snprintf(rows[2].note, sizeof rows[2].note,
-             "computed: LPT makespan of the dynamic run's task times on %d workers", W);
+             "computed: LPT makespan of the dynamic run's task times on %d worker%s", W, W == 1 ? "" : "s");
     for (int v = 0; v < 2; v++)
       snprintf(rows[v].note, sizeof rows[v].note, "%.0f%% of the LPT bound's speed",
                100.0 * lpt / rows[v].median_s);

@@ -88,7 +88,7 @@ void bench_crossprod_chol(bench_run *r) {
   int reps = bench_reps(r, r->size == BENCH_FULL ? 2 : r->size == BENCH_SMALL ? 3 : 5);
   char size[64], many[40];
   snprintf(size, sizeof size, "n=%zu", n);
-  snprintf(many, sizeof many, "%d threads", r->threads);
+  snprintf(many, sizeof many, "%d thread%s", r->threads, r->threads == 1 ? "" : "s");
   int nv = r->device ? 1 : 2;
   bench_row rows[2];
   bench_row_init(r, &rows[0], r->device ? "device" : "1 thread", "f64", size);
@@ -127,8 +127,9 @@ void bench_crossprod_chol(bench_run *r) {
   }
   if (s == TDM_OK && !r->device) {
     cc_check_same(&rows[1], hr[1], hr[0], n, "N threads vs 1 thread");
-    snprintf(rows[1].note, sizeof rows[1].note, "%.2fx the 1-thread time",
-             rows[0].median_s / rows[1].median_s);
+    char sp[32];
+    snprintf(rows[1].note, sizeof rows[1].note, "%s 1 thread",
+             bench_speedup(rows[0].median_s, rows[1].median_s, sp, sizeof sp));
   } else if (s == TDM_OK) {
     bench_progress(r, "CPU reference for the device check");
     s = cc_cpu_reference(r, hx, n, hr[1]);

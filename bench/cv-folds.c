@@ -76,8 +76,9 @@ void bench_cv_folds(bench_run *r) {
   if (s == TDM_OK) {
     double lo = st.mse[0], hi = st.mse[0];
     for (size_t k = 1; k < CV_FOLDS; k++) lo = fmin(lo, st.mse[k]), hi = fmax(hi, st.mse[k]);
-    snprintf(rows[1].note, sizeof rows[1].note, "fold MSE %.4f..%.4f; %.2fx the loop", lo, hi,
-             rows[0].median_s / rows[1].median_s);
+    char sp[32];
+    snprintf(rows[1].note, sizeof rows[1].note, "fold MSE %.4f..%.4f; %s the loop", lo, hi,
+             bench_speedup(rows[0].median_s, rows[1].median_s, sp, sizeof sp));
   }
   bench_finish(r, rows, 2, s, s == TDM_ERR_NOMEM && have_data ? "out of host memory" : NULL);
   tdm_pool_destroy(st.pool);

@@ -31,7 +31,7 @@ void bench_row_init(const bench_run *r, bench_row *row, const char *variant, con
   snprintf(row->check, sizeof row->check, "ok");
   row->threads = r->threads;
   row->median_s = row->min_s = row->max_s = row->total_s = NAN;
-  row->rate = row->ceiling = row->share = row->peer_ratio = NAN;
+  row->rate = row->ceiling = row->share = row->peer_ratio = row->numpy_ratio = NAN;
 }
 
 void bench_progress(const bench_run *r, const char *fmt, ...) {
@@ -104,7 +104,9 @@ void bench_fail(const bench_run *r, bench_row *row, tdm_status s, const char *wh
   int cannot_run = s == TDM_ERR_NO_DEVICE || s == TDM_ERR_NOMEM || s == TDM_ERR_DEVICE_NOMEM ||
                    (s == TDM_ERR_INTERNAL && strstr(msg, "not built"));
   if (cannot_run) {
-    snprintf(row->skipped, sizeof row->skipped, "%s: %s", tdm_status_name(s), msg);
+    char full[1400];
+    snprintf(full, sizeof full, "%s: %s", tdm_status_name(s), msg);
+    bench_reason(row->skipped, sizeof row->skipped, full);
     snprintf(row->check, sizeof row->check, "skipped");
   } else {
     snprintf(row->check, sizeof row->check, "error %s: %s", tdm_status_name(s), msg);
@@ -152,4 +154,30 @@ tdm_status bench_ctx_like(const bench_run *r, int threads, tdm_ctx **out) {
   cfg.backend = r->backend;
   cfg.threads = threads;
   return tdm_ctx_create(&cfg, out);
+}
+
+const char *bench_speedup(double base_s, double t_s, char *buf, size_t len) {
+  if (!(base_s > 0) || !(t_s > 0)) snprintf(buf, len, "?x vs");
+  else if (t_s <= base_s) snprintf(buf, len, "%.2fx faster than", base_s / t_s);
+  else snprintf(buf, len, "%.2fx slower than", t_s / base_s);
+  return buf;
+}
+
+void bench_reason(char *dst, size_t len, const char *text) {
+  static const char more[] = " [...]";
+  if (!len) return;
+  size_t n = strlen(text);
+  if (n < len) {
+    memcpy(dst, text, n + 1);
+    return;
+  }
+  size_t room = len > sizeof more ? len - sizeof more : 0, cut = 0;
+  for (size_t i = 1; i < room; i++) /* the last ". ", "; " or ": " that fits */
+    if ((text[i - 1] == '.' || text[i - 1] == ';' || text[i - 1] == ':') && text[i] == ' ') cut = i - 1;
+  if (cut == 0)
+    for (size_t i = 1; i < room; i++) /* else the last word end */
+      if (text[i] == ' ') cut = i;
+  if (cut == 0) cut = room;
+  memcpy(dst, text, cut);
+  memcpy(dst + cut, more, sizeof more);
 }

@@ -100,8 +100,9 @@ void bench_nested(bench_run *r) {
                        "flattened vs nested: task %zu MSE %.17g vs %.17g", i, st.mse[i], first[i]))
         break;
     }
-    snprintf(rows[1].note, sizeof rows[1].note, "%.2fx the nested time",
-             rows[0].median_s / rows[1].median_s);
+    char sp[32];
+    snprintf(rows[1].note, sizeof rows[1].note, "%s nested",
+             bench_speedup(rows[0].median_s, rows[1].median_s, sp, sizeof sp));
   }
   bench_finish(r, rows, 2, s, s == TDM_ERR_NOMEM && have_data ? "out of host memory" : NULL);
   tdm_pool_destroy(st.pool);

@@ -105,7 +105,7 @@ void bench_simulation(bench_run *r) {
   int reps = bench_reps(r, 3);
   char size[64], many[40], cnt[32];
   snprintf(size, sizeof size, "%zu reps n=%s", st.R, bench_count((double)st.n, cnt, sizeof cnt));
-  snprintf(many, sizeof many, "%d workers", r->threads);
+  snprintf(many, sizeof many, "%d worker%s", r->threads, r->threads == 1 ? "" : "s");
   bench_row rows[2];
   bench_row_init(r, &rows[0], "1 worker", "f64", size);
   bench_row_init(r, &rows[1], many, "f64", size);
@@ -150,8 +150,9 @@ void bench_simulation(bench_run *r) {
     }
     snprintf(rows[0].note, sizeof rows[0].note, "OLS %.4f (sd %.4f), ridge %.4f (sd %.4f)", om,
              osd, rm, rsd);
-    snprintf(rows[1].note, sizeof rows[1].note, "%.2fx the 1-worker time%s",
-             rows[0].median_s / rows[1].median_s,
+    char sp[32];
+    snprintf(rows[1].note, sizeof rows[1].note, "%s 1 worker%s",
+             bench_speedup(rows[0].median_s, rows[1].median_s, sp, sizeof sp),
              strcmp(rows[1].check, "ok") ? "" : "; same estimates");
   }
   bench_finish(r, rows, 2, s, why);

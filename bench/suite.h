@@ -28,7 +28,7 @@ typedef struct bench_ceil {
  * times are NaN when they do not apply (total_s on the host). */
 typedef struct bench_row {
   char scenario[32];
-  char backend[8];     /* cpu, cuda, sim, numpy */
+  char backend[16];    /* cpu, cuda, sim; or a peer: numpy, numexpr, jax, pandas, scipy, ... */
   char variant[40];    /* "1 thread", "static", "one pass", ... */
   char size[64];       /* problem size, e.g. "n=3000" */
   char dtype[8];       /* f64, f32 */
@@ -41,9 +41,11 @@ typedef struct bench_row {
   double ceiling;      /* the ceiling the rate is compared with, same unit */
   char ceiling_name[24];
   double share;        /* rate / ceiling, NaN when no ceiling */
-  double peer_ratio;   /* numpy median / this median (filled by --peers), NaN if none */
+  double peer_ratio;   /* best peer's median / this median (filled by --peers), NaN if none */
+  double numpy_ratio;  /* numpy's median / this median, NaN if none */
+  char peer[16];       /* the best (fastest) peer's name, "" if none */
   char check[200];     /* "ok" or what disagreed */
-  char skipped[256];   /* why the row could not run; "" when it ran */
+  char skipped[512];   /* why the row could not run; "" when it ran */
   char note[200];      /* one line of context: speedup, LPT share, bias, ... */
 } bench_row;
 
@@ -107,6 +109,12 @@ int bench_skipping(const bench_run *r, bench_row *rows, int n);
 int bench_reps(const bench_run *r, int dflt);
 /* Progress line on stderr: "[  12.3 s] scenario backend: text". */
 void bench_progress(const bench_run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* dst := text; when it does not fit, cut at the last sentence or clause
+ * end (". ", "; ", ": ") that fits and say so, never mid-word. */
+void bench_reason(char *dst, size_t len, const char *text);
+/* "2.50x faster than" when t < base, "1.30x slower than" otherwise: a speed-up
+ * worded as one (the caller appends what was compared with). */
+const char *bench_speedup(double base_s, double t_s, char *buf, size_t len);
 /* A count as the size column shows it: 3000, 1e8, 2.5e7. */
 const char *bench_count(double n, char *buf, size_t len);
 /* Another context like r->ctx (same backend) with the given threads. */

@@ -122,10 +122,11 @@ void bench_three_tasks(bench_run *r) {
     }
   }
   if (s == TDM_OK) {
-    snprintf(rows[1].note, sizeof rows[1].note, "speedup %.2fx over serial",
-             rows[0].median_s / rows[1].median_s);
-    snprintf(rows[2].note, sizeof rows[2].note, "speedup %.2fx over serial",
-             rows[0].median_s / rows[2].median_s);
+    char sp[32];
+    snprintf(rows[1].note, sizeof rows[1].note, "%s serial",
+             bench_speedup(rows[0].median_s, rows[1].median_s, sp, sizeof sp));
+    snprintf(rows[2].note, sizeof rows[2].note, "%s serial",
+             bench_speedup(rows[0].median_s, rows[2].median_s, sp, sizeof sp));
   }
   bench_finish(r, rows, 3, s, NULL);
   tdm_pool_destroy(st.pool);

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # fuzz.sh -- builds the expression-compiler fuzzer with clang
-# (-fsanitize=fuzzer,address,undefined) straight from the sources into
+# (-fsanitize=fuzzer,address,undefined) over the library CMake builds in
 # build-fuzz/ and runs it for SECONDS (default 60) on a copy of the seed
 # corpus tests/fuzz/corpus_expr. Exit status non-zero if it finds a crash,
 # a leak, undefined behaviour or a timeout. Usage: scripts/fuzz.sh [SECONDS]
@@ -9,24 +9,15 @@ cd "$(dirname "$0")/.."
 secs=${1:-60}
 out=build-fuzz
 mkdir -p "$out/corpus" "$out/artifacts"
-cflags="-g -O1 -std=gnu11 -D_GNU_SOURCE -fsanitize=fuzzer-no-link,address,undefined
-        -fno-sanitize-recover=undefined -Iinclude -Isrc $(pkg-config --cflags sleef openblas lapacke)"
-objs=()
-for f in src/core/*.c src/cpu/*.c src/sim/*.c src/expr/*.c src/rng/*.c src/task/*.c; do
-  [ -e "$f" ] || continue
-  case "$f" in # the SIMD tiers are built for their ISA, as in CMakeLists.txt
-    */vexec_avx512.c) isa="-mavx512f -mavx512dq -mavx2 -mfma" ;;
-    */vexec_avx2.c) isa="-mavx2 -mfma" ;;
-    *) isa="" ;;
-  esac
-  o="$out/obj/$(echo "$f" | tr / _).o"
-  mkdir -p "$out/obj"
-  clang $cflags $isa -c "$f" -o "$o"
-  objs+=("$o")
-done
-clang -g -O1 -std=gnu11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -Iinclude -Isrc \
-  tests/fuzz/fuzz_expr.c "${objs[@]}" $(pkg-config --libs sleef openblas lapacke) \
-  -lm -lpthread -ldl -o "$out/fuzz_expr"
+# The library as CMake builds it (every source of its target, the SIMD tiers
+# with their ISA flags), instrumented for libFuzzer, then the target linked.
+cmake -S . -B "$out" -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_FLAGS=-O1 \
+  -DTDM_SANITIZE=fuzzer-no-link,address,undefined -DTDM_WERROR=OFF -DTDM_CUDA=OFF \
+  -DTDM_BENCH=OFF -DTDM_TESTS=OFF -DTDM_MPI=OFF >/dev/null
+cmake --build "$out" --target tandem_static -j"$(nproc)" >/dev/null
+clang -g -O1 -std=gnu11 -D_GNU_SOURCE -DTDM_STATIC_DEFINE -fsanitize=fuzzer,address,undefined \
+  -Iinclude -I"$out/include" -Isrc tests/fuzz/fuzz_expr.c "$out/libtandem.a" \
+  $(pkg-config --libs sleef openblas lapacke) -lm -lpthread -ldl -o "$out/fuzz_expr"
 cp -n tests/fuzz/corpus_expr/* "$out/corpus/" 2>/dev/null || true
 "$out/fuzz_expr" "$out/corpus" -max_total_time="$secs" -max_len=4096 -timeout=10 \
   -artifact_prefix="$out/artifacts/" -print_final_stats=1

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # test.sh -- the project's test command (README, CI): installs the Debian
-# packages, builds, and runs every test four ways: plain; under
-# AddressSanitizer + UBSan; the CPU path under valgrind memcheck; the task
-# suite under ThreadSanitizer; then a 60 s fuzz of the expression compiler.
+# packages, builds, and runs every test five ways: plain (RelWithDebInfo);
+# built as users build it (Release); under AddressSanitizer + UBSan; the CPU
+# path under valgrind memcheck; the task suite under ThreadSanitizer; then a
+# 60 s fuzz of the expression compiler.
 # GPU tests skip with a reason on machines without one. Set TDM_TEST_QUICK=1
 # to run only the plain pass.
 set -euo pipefail
@@ -19,6 +20,11 @@ ctest --test-dir build --output-on-failure -j"$J"
 step "install, then build and run examples/simulation-study against the install"
 bash scripts/check-install.sh build
 [ "${TDM_TEST_QUICK:-0}" = 1 ] && exit 0
+
+step "tests built as users build tandem (Release: -O3, no assertions)"
+cmake -S . -B build-release -DCMAKE_BUILD_TYPE=Release -DTDM_BENCH=OFF >/dev/null
+cmake --build build-release -j"$J"
+ctest --test-dir build-release --output-on-failure -j"$J" -LE mpi
 
 step "tests under AddressSanitizer + UndefinedBehaviorSanitizer"
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DTDM_SANITIZE=address,undefined \

@@ -234,7 +234,7 @@ Test(cli, usage_errors_exit_2) {
   usage_error("bench --size huge", "--size 'huge'");
   usage_error("bench --backend gpu", "--backend 'gpu'");
   usage_error("bench --threads abc", "--threads 'abc'");
-  usage_error("bench --threads 0", "--threads '0'");
+  usage_error("bench --threads -1", "--threads '-1'");
   usage_error("bench --reps 0", "--reps '0'");
   usage_error("bench --reps=-3", "--reps '-3'");
   usage_error("bench --json", "--json needs a value");

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/ctx_int.h"
+#include "cpu/cpu_int.h"
 #include "sim/sim.h"
 #include "support/support.h"
 
@@ -140,4 +141,24 @@ Test(place, a_slow_device_loses_and_placement_off_means_device) {
   cr_assert_eq(tdm__ctx_set_auto(NULL, 1), TDM_ERR_INVALID);
   tdm_buf_destroy(A), tdm_buf_destroy(C);
   tdm_ctx_destroy(ctx);
+}
+
+/* The CPU's figures are measured (once per process, each Criterion test is
+ * its own process): positive, finite, more threads never slower; and
+ * TDM_CPU_PERF sets them exactly. */
+Test(place, cpu_figures_are_measured_or_set) {
+  double m1, f1, m2, f2;
+  tdm__cpu_rates(1, &m1, &f1);
+  tdm__cpu_rates(2, &m2, &f2);
+  cr_assert(m1 > 1e8 && m1 < 1e13, "1-thread read bandwidth %g B/s", m1);
+  cr_assert(f1 > 1e8 && f1 < 1e13, "1-core DGEMM rate %g flop/s", f1);
+  cr_assert(m2 >= m1 && f2 == 2 * f1, "2 threads: %g B/s, %g flop/s", m2, f2);
+}
+
+Test(place, cpu_figures_from_the_environment) {
+  setenv("TDM_CPU_PERF", "12.5,40", 1);
+  double m, f;
+  tdm__cpu_rates(4, &m, &f);
+  cr_assert_eq(m, 12.5e9, "TDM_CPU_PERF's bandwidth caps the read rate: %g", m);
+  cr_assert_eq(f, 160e9, "4 cores x 40 GFLOP/s: %g", f);
 }

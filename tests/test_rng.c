@@ -209,6 +209,18 @@ Test(rng, values_match_libm_formulas) {
     cr_assert_leq(fabsl(L[i] - l), 1e-15L * (2 + rr) * l, "lognormal %zu", i);
     cr_assert_eq(B[i], U53(o[6], 2 * i) < 0.25, "bernoulli %zu", i);
   }
+  /* Gamma(1, 2.5) is the exponential of words 0-1 of each value's first
+   * block (16 blocks a value, from the first block boundary) */
+  tdm_buf *g64 = rt_buf(ctx, TDM_F64, n);
+  uint64_t og = tdm_rng_offset(r), fb = (og + 3) / 4;
+  cr_assert_eq(tdm_rng_gamma(r, g64, 1.0, 2.5), TDM_OK);
+  double *G = rt_read(g64);
+  for (size_t i = 0; i < n; i++) {
+    long double e = -logl(U53(4 * (fb + 16 * i), 0) + e53) * 2.5L;
+    cr_assert_leq(fabsl(G[i] - e), 4e-16L * (1 + e), "gamma shape 1 %zu", i);
+  }
+  free(G);
+  tdm_buf_destroy(g64);
 #undef U53
 #undef W
   free(U), free(Z), free(E), free(L), free(U32), free(Z32), free(B);

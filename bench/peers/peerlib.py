@@ -45,16 +45,27 @@ for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[var] = str(OPTS["threads"])
 
 
-def row(scenario, variant, size, dtype, **kw):
-    r = {"scenario": scenario, "backend": "numpy", "variant": variant, "size": size,
+def row(scenario, variant, size, dtype, backend="numpy", **kw):
+    r = {"scenario": scenario, "backend": backend, "variant": variant, "size": size,
          "dtype": dtype, "threads": OPTS["threads"], "median_s": None, "min_s": None,
          "max_s": None, "reps": 0, "rate": None, "rate_unit": "", "check": "ok", "note": ""}
     r.update(kw)
     return r
 
 
-def skipped(scenario, why):
-    return row(scenario, "", "", "", check="skipped", skipped=why)
+def skipped(scenario, why, backend="numpy"):
+    return row(scenario, "", "", "", backend=backend, check="skipped", skipped=why)
+
+
+def optional(module):
+    """(module, None) if it imports, else (None, why): the stronger peers
+    (numexpr, JAX, pandas, scipy) come from scripts/peers.sh's virtualenv
+    and are skipped with the reason where they are missing."""
+    try:
+        return __import__(module, fromlist=["_"]), None
+    except Exception as e:  # noqa: BLE001 -- any import failure is a reason to skip
+        return None, "%s is not importable by %s (scripts/peers.sh installs it): %s" % (
+            module.split(".")[0], sys.executable, str(e).splitlines()[0] if str(e) else type(e).__name__)
 
 
 SIZE = OPTS["size"]

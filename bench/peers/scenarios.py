@@ -1,8 +1,11 @@
 #!/usr/bin/env python3
-"""scenarios.py -- the numpy peers of `tandem bench`: the same workloads,
-written the way a numpy user would (concurrent.futures for the task
-scenarios, as the course's Python examples do), timed the same way, printed
-as the same JSON records (backend "numpy") on stdout. Progress on stderr.
+"""scenarios.py -- the peers of `tandem bench`: the same workloads, written
+the way a numpy user would (concurrent.futures for the task scenarios, as
+the course's Python examples do), and where a stronger library does the
+same work, with it too (numexpr and JAX for vecmath, numpy's Philox
+generator for random draws, pandas for group statistics, scipy's LAPACK
+for linear algebra); timed the same way, printed as the same JSON records
+(backend = the library) on stdout. Progress on stderr.
 
 usage: python3 scenarios.py [--size small|default|full] [--threads N]
                             [--reps N] [SCENARIO...]
@@ -17,8 +20,8 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from peerlib import (OPTS, SIZE, W, count, fail, finish, pick, progress, reps,  # noqa: E402
-                     row, skipped, timed)
+from peerlib import (OPTS, SIZE, W, count, fail, finish, optional, pick, progress,  # noqa: E402
+                     reps, row, skipped, timed)
 
 try:
     import numpy as np
@@ -35,7 +38,7 @@ def crossprod_chol():
     n = pick(400, 3000, 6000)
     size = "n=%d" % n
     rows = []
-    variant = "%d threads" % W
+    variant = ("%d thread%s" % (W, "" if W == 1 else "s"))
     if OPTS["only"] is None and W != 1:  # the 1-thread row: BLAS threads are fixed per process
         env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
         args = [sys.executable, __file__, "--size", SIZE, "--threads", "1", "--only-variant",
@@ -67,6 +70,24 @@ def crossprod_chol():
             fail(r, "L L' vs X'X at (%d,%d)" % (i, j))
             break
     rows.append(r)
+    la, why = optional("scipy.linalg")
+    if OPTS["only"] is None and la:  # scipy's own LAPACK: syrk then potrf, as tandem calls them
+        syrk = la.get_blas_funcs("syrk", (X,))
+        t = timed("crossprod-chol", "scipy " + variant, reps({"small": 3, "default": 5, "full": 2}[SIZE]),
+                  lambda: la.cholesky(syrk(1.0, X, trans=1, lower=0), lower=False,
+                                      overwrite_a=True, check_finite=False))
+        sr = finish(row("crossprod-chol", variant, size, "f64", backend="scipy", threads=W), t,
+                    (n * n * (n + 1) + n ** 3 / 3) / 1e9, "GFLOP/s")
+        R = t[3]
+        for i, j in idx:
+            cij = float(np.dot(X[:, i], X[:, j]))
+            scale = math.sqrt(float(np.dot(X[:, i], X[:, i]) * np.dot(X[:, j], X[:, j])))
+            if abs(float(np.dot(R[:, i], R[:, j])) - cij) > 4 * n * 2.3e-16 * scale:
+                fail(sr, "R'R vs X'X at (%d,%d)" % (i, j))
+                break
+        rows.append(sr)
+    elif OPTS["only"] is None:
+        rows.append(skipped("crossprod-chol", why, backend="scipy"))
     return rows
 
 
@@ -107,8 +128,48 @@ def vecmath():
                 fail(r, "z[%d] vs math.exp + 3 math.sin" % i)
                 break
         rows.append(r)
-        del x, z
+        del z
+        for peer, fn in vecmath_peers(x):
+            if isinstance(fn, str):
+                rows.append(skipped("vecmath", fn, backend=peer))
+                continue
+            t = timed("vecmath", "%s %s" % (peer, name), reps(3 if SIZE == "full" else 5), fn)
+            pr = finish(row("vecmath", "", "n=%s" % count(n), name, backend=peer), t,
+                        2.0 * n * es / 1e9, "GB/s")
+            z = np.asarray(t[3])
+            for i in np.random.default_rng(5).integers(0, n, 1000):
+                xi = float(x[i])
+                if abs(float(z[i]) - (math.exp(xi) + 3 * math.sin(xi))) > \
+                        tol * (math.exp(xi) + 3 * abs(math.sin(xi))):
+                    fail(pr, "z[%d] vs math.exp + 3 math.sin" % i)
+                    break
+            rows.append(pr)
+            del z
+        del x
     return rows
+
+
+def vecmath_peers(x):
+    """(name, fn) per stronger peer of exp(x)+3*sin(x); fn a reason if missing."""
+    out = []
+    ne, why = optional("numexpr")
+    if ne:
+        ne.set_num_threads(W)
+        out.append(("numexpr", lambda: ne.evaluate("exp(x) + 3 * sin(x)", local_dict={"x": x})))
+    else:
+        out.append(("numexpr", why))
+    jax, why = optional("jax")
+    if jax:
+        import jax.numpy as jnp
+        f = jax.jit(lambda v: jnp.exp(v) + 3 * jnp.sin(v))
+        if x.dtype == np.float64:
+            jax.config.update("jax_enable_x64", True)
+        xd = jax.device_put(x)
+        f(xd).block_until_ready()  # compile outside the timing
+        out.append(("jax", lambda: f(xd).block_until_ready()))
+    else:
+        out.append(("jax", why))
+    return out
 
 
 def three_tasks():
@@ -116,8 +177,9 @@ def three_tasks():
     size = "n=%s per task" % count(n)
     chunk = 1 << 16
 
-    def task(k):
-        g = np.random.default_rng([2024, k])
+    def task(k, bitgen=None):
+        g = np.random.Generator(bitgen(np.random.SeedSequence([2024, k]))) if bitgen \
+            else np.random.default_rng([2024, k])
         total, done = 0.0, 0
         while done < n:
             m = min(chunk, n - done)
@@ -145,7 +207,23 @@ def three_tasks():
             rows.append(r)
     if results["serial"] != results["parallel"]:
         fail(rows[1], "parallel vs serial means differ")
-    rows[1]["note"] = "speedup %.2fx over serial" % (rows[0]["median_s"] / rows[1]["median_s"])
+    rows[1]["note"] = "%.2fx faster than serial" % (rows[0]["median_s"] / rows[1]["median_s"])
+    # numpy's counter-based generator (Philox, tandem's own algorithm) as a second peer
+    with ThreadPoolExecutor(max_workers=W) as ex:
+        for variant in ("serial", "parallel"):
+            if variant == "serial":
+                def once():
+                    return [task(k, np.random.Philox) for k in range(3)]
+            else:
+                def once():
+                    return [f.result() for f in [ex.submit(task, k, np.random.Philox) for k in range(3)]]
+            t = timed("three-tasks", "philox " + variant, reps(3), once)
+            r = finish(row("three-tasks", variant, size, "f64", backend="numpy-philox"), t,
+                       3.0 * n * 16 / 1e9, "GB/s")
+            for k, (mu, sd) in enumerate(((0.0, 1.0), (1.0, 1.0), (0.5, math.sqrt(1 / 12)))):
+                if abs(t[3][k] - mu) > 6 * sd / math.sqrt(n):
+                    fail(r, "task %d mean %.6g" % (k, t[3][k]))
+            rows.append(r)
     return rows
 
 
@@ -307,6 +385,17 @@ def stratified():
     if abs(t[3][0] - y[start[0]:start[1]].mean()) > 1e-10:
         fail(r, "group 0 mean")
     rows.append(r)
+    pd, why = optional("pandas")
+    if pd:
+        s = pd.Series(y)
+        t = timed("stratified", "pandas mean", reps(3), lambda: s.groupby(gid).mean().to_numpy())
+        r = finish(row("stratified", "mean, group_reduce", size, "f64", backend="pandas",
+                       note="Series.groupby().mean()"), t, n * 12.0 / 1e9, "GB/s")
+        if abs(t[3][0] - y[start[0]:start[1]].mean()) > 1e-10:
+            fail(r, "group 0 mean")
+        rows.append(r)
+    else:
+        rows.append(skipped("stratified", why, backend="pandas"))
 
     def group(k):
         xs, ys = x[start[k]:start[k + 1]], y[start[k]:start[k + 1]]  # views: no copies
@@ -336,7 +425,7 @@ def simulation():
         return cxy / cxx, cxy / (cxx + 0.1 * n)
 
     rows, out = [], {}
-    for workers, variant in ((1, "1 worker"), (W, "%d workers" % W)):
+    for workers, variant in ((1, "1 worker"), (W, ("%d worker%s" % (W, "" if W == 1 else "s")))):
         with ThreadPoolExecutor(max_workers=workers) as ex:
             t = timed("simulation", variant, reps(3), lambda: list(ex.map(rep, range(R))))
         out[variant] = t[3]

@@ -25,7 +25,7 @@ void cli_usage(FILE *f) {
           "  --backend  cpu, cuda (rows skipped with the reason when there is no GPU), both,\n"
           "             or sim (the test device); default: cuda if a GPU is usable, else cpu\n"
           "  --size     small (seconds), default (minutes on a laptop), full (the seed's sizes)\n"
-          "  --threads  CPU threads and task workers (default: all cores or TDM_NUM_THREADS)\n"
+          "  --threads  CPU threads and task workers (0, the default: TDM_NUM_THREADS, else all cores)\n"
           "  --reps     timed repetitions per row (default: per scenario, 3 to 5)\n"
           "  --json     write the rows as a JSON array of records to FILE\n"
           "  --plot     draw GPU vs CPU vs numpy per scenario as an SVG bar chart\n"
@@ -92,8 +92,8 @@ int cli_parse_bench(int argc, char **argv, cli_opts *o, char *err, size_t errlen
       }
     } else if (cli_is(a, "--threads")) {
       if (!(v = cli_value(argc, argv, &i, "--threads", err, errlen))) return -1;
-      if (cli_int(v, 1, 4096, &o->threads)) {
-        snprintf(err, errlen, "tandem bench: --threads '%s': expected an integer in 1..4096", v);
+      if (cli_int(v, 0, 4096, &o->threads)) { /* 0: as the API, TDM_NUM_THREADS else all cores */
+        snprintf(err, errlen, "tandem bench: --threads '%s': expected an integer in 0..4096 (0: all cores)", v);
         return -1;
       }
     } else if (cli_is(a, "--reps")) {

@@ -50,9 +50,10 @@ static void cli_run_one(const bench_scenario *sc, tdm_backend b, const cli_opts 
   tdm_config_default(&cfg);
   cfg.backend = b;
   cfg.threads = threads;
-  char why[256];
+  char why[512], full[1400];
   if (tdm_ctx_create(&cfg, &r.ctx) != TDM_OK) {
-    snprintf(why, sizeof why, "no %s context: %.200s", tdm_backend_name(b), tdm_last_error());
+    snprintf(full, sizeof full, "no %s context: %s", tdm_backend_name(b), tdm_last_error());
+    bench_reason(why, sizeof why, full);
     r.skip = why;
     r.ctx = NULL;
     r.device = b != TDM_CPU;

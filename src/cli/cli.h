@@ -68,13 +68,19 @@ int cli_json_read(const char *text, cli_rows *out, char *err, size_t errlen);
 int cli_svg_write(const char *path, const cli_rows *rs, char *err, size_t errlen);
 
 /* ---- peers.c ---------------------------------------------------------------- */
-/* Runs bench/peers/scenarios.py for the selected scenarios; appends numpy
- * rows (skipped, with the reason, when Python or numpy is missing). */
+/* Runs bench/peers/scenarios.py for the selected scenarios with the peers'
+ * Python (TDM_PEERS_PYTHON, else the virtualenv scripts/peers.sh makes in
+ * .peers/ of the source tree, else python3); appends its rows, one per peer
+ * library and variant (skipped, with the reason, when Python or numpy is
+ * missing). */
 void cli_peers(const cli_opts *o, int threads, double t0, cli_rows *out);
-/* The numpy row doing r's work: same scenario, dtype and variant; else, for
- * a device row, numpy on all threads; else numpy's only row there. */
-const bench_row *cli_peer_match(const cli_rows *rs, const bench_row *r);
-/* Fills peer_ratio of each tandem row from the numpy row of the same work. */
+/* A row of a peer library (numpy, numexpr, jax, pandas, ...), not tandem's. */
+int cli_is_peer(const bench_row *r);
+/* The row of the named peer (NULL: the fastest peer) doing r's work: same
+ * scenario, dtype and variant; else, for a device row, that peer on all
+ * threads; else that peer's only row there. */
+const bench_row *cli_peer_match(const cli_rows *rs, const bench_row *r, const char *peer);
+/* Fills peer, peer_ratio and numpy_ratio of each tandem row. */
 void cli_peer_ratios(cli_rows *rs);
 
 #endif

@@ -120,7 +120,7 @@ static void jr_set(bench_row *r, const char *key, const char *s, double d, int k
 static int jr_record(jr *j, bench_row *r) {
   memset(r, 0, sizeof *r);
   r->median_s = r->min_s = r->max_s = r->total_s = NAN;
-  r->rate = r->ceiling = r->share = r->peer_ratio = NAN;
+  r->rate = r->ceiling = r->share = r->peer_ratio = r->numpy_ratio = NAN;
   if (*j->p++ != '{') return jr_fail(j, "expected '{'");
   jr_ws(j);
   if (*j->p == '}') return j->p++, 0;

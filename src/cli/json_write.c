@@ -57,7 +57,11 @@ static void cli_jrow(FILE *f, const bench_row *r) {
   fputs(", ", f);
   cli_jnum(f, "total_s", r->total_s);
   fputs(", ", f);
-  cli_jnum(f, "numpy_ratio", r->peer_ratio);
+  cli_jnum(f, "numpy_ratio", r->numpy_ratio);
+  fputs(", ", f);
+  cli_jstr(f, "best_peer", r->peer);
+  fputs(", ", f);
+  cli_jnum(f, "peer_ratio", r->peer_ratio);
   fputs(", ", f);
   cli_jstr(f, "check", r->check);
   fputs(", ", f);

@@ -1,8 +1,10 @@
 /* peers.c -- `tandem bench --peers`: runs bench/peers/scenarios.py (found
  * through TDM_PEERS_DIR, the source tree, or <prefix>/share/tandem/peers)
- * with python3 from PATH, reads the JSON rows it prints, and pairs each
- * tandem row with the numpy row of the same work. No Python, no numpy or
- * a failing script: one skipped numpy row per scenario with the reason. */
+ * with the peers' Python, reads the JSON rows it prints (one per peer
+ * library: numpy, numexpr, jax, pandas, scipy), and pairs each tandem row
+ * with numpy's and with the fastest peer's row of the same work. No Python,
+ * no numpy or a failing script: one skipped numpy row per scenario with the
+ * reason. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <math.h>
@@ -40,6 +42,20 @@ static int cli_peer_script(char *path, size_t len) {
   return -1;
 }
 
+/* TDM_PEERS_PYTHON; else the virtualenv of scripts/peers.sh (.peers/ in the
+ * source tree: numpy, numexpr, JAX, pandas, scipy); else python3 on PATH. */
+static const char *cli_peer_python(char *buf, size_t len) {
+  const char *env = getenv("TDM_PEERS_PYTHON");
+  if (env && *env) return env;
+#ifdef TDM_PEERS_SOURCE_DIR
+  snprintf(buf, len, "%s/../../.peers/bin/python3", TDM_PEERS_SOURCE_DIR);
+  if (access(buf, X_OK) == 0) return buf;
+#endif
+  (void)buf;
+  (void)len;
+  return "python3";
+}
+
 static void cli_peer_skip(const cli_opts *o, cli_rows *out, const char *why) {
   for (size_t s = 0; s < o->nsel; s++) {
     bench_row r;
@@ -47,9 +63,9 @@ static void cli_peer_skip(const cli_opts *o, cli_rows *out, const char *why) {
     snprintf(r.scenario, sizeof r.scenario, "%s", o->sel[s]->name);
     snprintf(r.backend, sizeof r.backend, "numpy");
     snprintf(r.check, sizeof r.check, "skipped");
-    snprintf(r.skipped, sizeof r.skipped, "%.250s", why);
+    bench_reason(r.skipped, sizeof r.skipped, why);
     r.median_s = r.min_s = r.max_s = r.total_s = NAN;
-    r.rate = r.ceiling = r.share = r.peer_ratio = NAN;
+    r.rate = r.ceiling = r.share = r.peer_ratio = r.numpy_ratio = NAN;
     cli_rows_add(out, &r);
   }
 }
@@ -93,7 +109,7 @@ static char *cli_capture(char *const argv[], int *status, int *spawn_err) {
 }
 
 void cli_peers(const cli_opts *o, int threads, double t0, cli_rows *out) {
-  char script[4200], why[512], nthreads[16], reps[16];
+  char script[4200], why[512], nthreads[16], reps[16], pybuf[4200];
   if (cli_peer_script(script, sizeof script)) {
     snprintf(why, sizeof why, "peer script not found: %.400s", script);
     cli_peer_skip(o, out, why);
@@ -101,7 +117,8 @@ void cli_peers(const cli_opts *o, int threads, double t0, cli_rows *out) {
   }
   char *argv[64 + 12];
   int k = 0;
-  argv[k++] = "python3";
+  const char *py = cli_peer_python(pybuf, sizeof pybuf);
+  argv[k++] = (char *)py;
   argv[k++] = script;
   argv[k++] = "--size";
   argv[k++] = (char *)cli_size_name(o->size);
@@ -115,12 +132,12 @@ void cli_peers(const cli_opts *o, int threads, double t0, cli_rows *out) {
   }
   for (size_t s = 0; s < o->nsel && k < 64 + 10; s++) argv[k++] = (char *)o->sel[s]->name;
   argv[k] = NULL;
-  fprintf(stderr, "[%7.1f s] numpy peers: python3 %s\n", bench_now() - t0, script);
+  fprintf(stderr, "[%7.1f s] peers: %s %s\n", bench_now() - t0, py, script);
   int status = 0, spawn_err = 0;
   char *text = cli_capture(argv, &status, &spawn_err);
   if (!text) {
-    if (spawn_err == ENOENT) snprintf(why, sizeof why, "python3 not found on PATH");
-    else snprintf(why, sizeof why, "could not run python3: %s", strerror(spawn_err ? spawn_err : ENOMEM));
+    if (spawn_err == ENOENT) snprintf(why, sizeof why, "%.200s not found (PATH, TDM_PEERS_PYTHON)", py);
+    else snprintf(why, sizeof why, "could not run %.200s: %s", py, strerror(spawn_err ? spawn_err : ENOMEM));
     cli_peer_skip(o, out, why);
     return;
   }
@@ -136,28 +153,64 @@ void cli_peers(const cli_opts *o, int threads, double t0, cli_rows *out) {
   free(text);
 }
 
-const bench_row *cli_peer_match(const cli_rows *rs, const bench_row *r) {
+int cli_is_peer(const bench_row *r) {
+  return strcmp(r->backend, "cpu") && strcmp(r->backend, "cuda") && strcmp(r->backend, "sim");
+}
+
+/* Whether some tandem row of p's scenario has p's variant (then p does that
+ * variant's work and no other). */
+static int cli_variant_taken(const cli_rows *rs, const bench_row *p) {
+  for (size_t j = 0; j < rs->n; j++)
+    if (!cli_is_peer(&rs->v[j]) && !strcmp(rs->v[j].scenario, p->scenario) &&
+        !strcmp(rs->v[j].variant, p->variant))
+      return 1;
+  return 0;
+}
+
+/* The row of peer `name` doing r's work (see cli.h). */
+static const bench_row *cli_peer_of(const cli_rows *rs, const bench_row *r, const char *name) {
   const bench_row *threads = NULL, *only = NULL;
   int same_work = 0;
   for (size_t j = 0; j < rs->n; j++) {
     const bench_row *p = &rs->v[j];
-    if (strcmp(p->backend, "numpy") || p->skipped[0] || !(p->median_s > 0) ||
+    if (strcmp(p->backend, name) || p->skipped[0] || !(p->median_s > 0) ||
         strcmp(p->scenario, r->scenario) || strcmp(p->dtype, r->dtype))
       continue;
     if (!strcmp(p->variant, r->variant)) return p;
-    if (strstr(p->variant, "threads")) threads = p;
+    if (strstr(p->variant, "thread")) threads = p;
+    if (cli_variant_taken(rs, p)) continue; /* another variant's peer */
     only = p;
     same_work++;
   }
   if (!strcmp(r->variant, "device") && threads) return threads;
-  return same_work == 1 ? only : NULL; /* numpy has one way (e.g. four passes) */
+  return same_work == 1 ? only : NULL; /* the peer has one way (e.g. four passes) */
+}
+
+const bench_row *cli_peer_match(const cli_rows *rs, const bench_row *r, const char *peer) {
+  if (peer) return cli_peer_of(rs, r, peer);
+  const bench_row *best = NULL;
+  for (size_t j = 0; j < rs->n; j++) { /* each peer library once, at its first row */
+    const bench_row *p = &rs->v[j];
+    if (!cli_is_peer(p) || strcmp(p->scenario, r->scenario)) continue;
+    int seen = 0;
+    for (size_t k = 0; k < j && !seen; k++)
+      seen = !strcmp(rs->v[k].backend, p->backend) && !strcmp(rs->v[k].scenario, r->scenario);
+    if (seen) continue;
+    const bench_row *m = cli_peer_of(rs, r, p->backend);
+    if (m && (!best || m->median_s < best->median_s)) best = m;
+  }
+  return best;
 }
 
 void cli_peer_ratios(cli_rows *rs) {
   for (size_t i = 0; i < rs->n; i++) {
     bench_row *r = &rs->v[i];
-    if (!strcmp(r->backend, "numpy") || r->skipped[0] || !(r->median_s > 0)) continue;
-    const bench_row *p = cli_peer_match(rs, r);
-    if (p) r->peer_ratio = p->median_s / r->median_s;
+    if (cli_is_peer(r) || r->skipped[0] || !(r->median_s > 0)) continue;
+    const bench_row *np = cli_peer_match(rs, r, "numpy"), *best = cli_peer_match(rs, r, NULL);
+    if (np) r->numpy_ratio = np->median_s / r->median_s;
+    if (best) {
+      r->peer_ratio = best->median_s / r->median_s;
+      snprintf(r->peer, sizeof r->peer, "%s", best->backend);
+    }
   }
 }

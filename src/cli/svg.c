@@ -1,6 +1,6 @@
 /* svg.c -- `tandem bench --plot FILE.svg`: a self-contained SVG bar chart,
  * one group per scenario variant and dtype, one bar per backend (CPU, GPU,
- * sim, numpy), bar length the median time on a log scale with the time
+ * sim, and each peer library), bar length the median time on a log scale with the time
  * written at its end. Shorter is faster. */
 #include <errno.h>
 #include <math.h>
@@ -18,7 +18,12 @@ static const char *svg_color(const char *backend) {
   if (!strcmp(backend, "cpu")) return "#4e79a7";
   if (!strcmp(backend, "cuda")) return "#59a14f";
   if (!strcmp(backend, "sim")) return "#b07aa1";
-  return "#f28e2b"; /* numpy */
+  if (!strcmp(backend, "numpy")) return "#f28e2b";
+  if (!strcmp(backend, "numexpr")) return "#e15759";
+  if (!strcmp(backend, "jax")) return "#76b7b2";
+  if (!strcmp(backend, "pandas")) return "#edc948";
+  if (!strcmp(backend, "scipy")) return "#ff9da7";
+  return "#9c755f"; /* any other peer */
 }
 
 static int svg_ok(const bench_row *r) { return !r->skipped[0] && r->median_s > 0; }
@@ -65,11 +70,11 @@ int cli_svg_write(const char *path, const cli_rows *rs, char *err, size_t errlen
   fprintf(f, "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n");
   fprintf(f, "<text x=\"10\" y=\"18\" font-size=\"14\">tandem bench: median time per scenario "
              "(log scale, shorter is faster)</text>\n");
-  const char *legend[4] = {"cpu", "cuda", "sim", "numpy"};
-  for (int k = 0; k < 4; k++) {
-    fprintf(f, "<rect x=\"%d\" y=\"28\" width=\"12\" height=\"12\" fill=\"%s\"/>", 10 + k * 90,
+  const char *legend[] = {"cpu", "cuda", "sim", "numpy", "numexpr", "jax", "pandas", "scipy"};
+  for (int k = 0; k < (int)(sizeof legend / sizeof legend[0]); k++) {
+    fprintf(f, "<rect x=\"%d\" y=\"28\" width=\"12\" height=\"12\" fill=\"%s\"/>", 10 + k * 80,
             svg_color(legend[k]));
-    fprintf(f, "<text x=\"%d\" y=\"38\">%s</text>\n", 26 + k * 90, legend[k]);
+    fprintf(f, "<text x=\"%d\" y=\"38\">%s</text>\n", 26 + k * 80, legend[k]);
   }
   for (double e = e0; e <= e1 + 1e-9; e += 1) { /* decade grid */
     double x = SVG_X(pow(10, e));

@@ -33,12 +33,11 @@ static tdm_status tdm__cpu_sync(void *st) {
   return TDM_OK;
 }
 
+/* Measured once per process (perf.c), asked only by placements. */
 static tdm_status tdm__cpu_perf(void *st, tdm__perf *p) {
   const tdm__cpu *c = st;
-  /* Conservative per-core figures; the bench measures the real ones. */
   p->h2d_bps = p->d2h_bps = 0;
-  p->mem_bps = 8e9 * (c->threads < 4 ? c->threads : 4);
-  p->flops = 3e10 * c->threads;
+  tdm__cpu_rates(c->threads, &p->mem_bps, &p->flops);
   p->launch_s = 2e-6;
   return TDM_OK;
 }

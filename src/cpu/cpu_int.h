@@ -17,6 +17,9 @@ typedef struct tdm__cpu {
  * blocks and merges them in order. */
 typedef void (*tdm__range_fn)(void *arg, size_t lo, size_t hi);
 void tdm__par_for(int nthreads, size_t n, size_t grain, tdm__range_fn fn, void *arg);
+/* The placement model's figures for `threads` threads: read bandwidth
+ * (bytes/s) and F64 GEMM rate (flop/s), measured once per process (perf.c). */
+void tdm__cpu_rates(int threads, double *mem_bps, double *flops);
 /* Cores online. */
 int tdm__ncores(void);
 /* 1 on a pool worker thread (or a thread inside a task or a loop's chunk). */

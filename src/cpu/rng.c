@@ -29,9 +29,19 @@ static void tdm__rng_chunks(void *arg, size_t lo, size_t hi) {
   }
 }
 
-/* Groups [lo, hi), one scalar group at a time (rejection samplers). */
+/* Groups [lo, hi), one scalar group at a time (rejection samplers; gamma
+ * and chi-square in vector lanes where the CPU allows). */
 static void tdm__rng_groups(void *arg, size_t lo, size_t hi) {
   const tdm__rng_job *j = arg;
+  tdm__dist d = j->q->dist;
+  if (j->level > 0 && (d == TDM__RNG_GAMMA || d == TDM__RNG_CHISQ)) {
+    tdm__rng_simd_gamma(j->level, j->q, j->out, lo, hi);
+    return;
+  }
+  if (j->level > 0 && d == TDM__RNG_BETA) {
+    tdm__rng_simd_beta(j->level, j->q, j->out, lo, hi);
+    return;
+  }
   if (j->level > 0) {
     tdm__rng_groups_fma(j->q, j->out, lo, hi);
     return;
@@ -52,7 +62,9 @@ tdm_status tdm__cpu_rng_fill(void *st, const tdm__rng_req *req, void *out) {
   tdm__rng_job j = {req, out, 0, tdm__rng_simd_level()};
   unsigned bpv = tdm__rng_slice_blocks(req->dist);
   if (bpv > 1) { /* rejection samplers: cost varies, so small units */
-    tdm__par_for(c->threads, (size_t)ng, 16, tdm__rng_groups, &j);
+    int vec = j.level > 0 && (req->dist == TDM__RNG_GAMMA || req->dist == TDM__RNG_CHISQ ||
+                              req->dist == TDM__RNG_BETA);
+    tdm__par_for(c->threads, (size_t)ng, vec ? 1024 : 16, tdm__rng_groups, &j);
     return TDM_OK;
   }
   /* Complete groups go in chunks; the last group of an odd normal count or

@@ -22,6 +22,11 @@ void tdm__rng_simd_cap(int cap);
  * Same bits as tdm__rng_group (src/rng/group.h). */
 void tdm__rng_simd_groups(int level, const tdm__rng_req *q, void *out, uint64_t g0, uint64_t g1,
                           uint32_t *scratch);
+/* Gamma or chi-square values [g0, g1) (any count), vectorized where attempt
+ * 0 accepts, the scalar code elsewhere; same bits as tdm__rng_group. */
+void tdm__rng_simd_gamma(int level, const tdm__rng_req *q, void *out, uint64_t g0, uint64_t g1);
+/* Beta values [g0, g1) the same way (both gammas of a value in lanes). */
+void tdm__rng_simd_beta(int level, const tdm__rng_req *q, void *out, uint64_t g0, uint64_t g1);
 /* Groups [g0, g1) one at a time, the scalar code built with FMA
  * (rng_fma.c); only when tdm__rng_simd_level() > 0. */
 void tdm__rng_groups_fma(const tdm__rng_req *q, void *out, uint64_t g0, uint64_t g1);

@@ -11,6 +11,7 @@
     ((T *)o)[2 * j + 1] = (T)XF(b);                                                                \
   }
 #define TDM__ID(x) (x)
+#define TDM__GV 256 /* gamma values per vector pass */
 #define TDM__LOOP_PUT(T, N, EXPR)                                                                  \
   for (size_t j = 0; j < (N); j++) ((T *)o)[j] = (T)(EXPR);
 #endif
@@ -88,4 +89,71 @@ TDM__TGT static void TDM__SFX(tdm__transform)(const tdm__rng_req *q, void *o, co
   case TDM__RNG_INTEGER: TDM__SFX(tdm__integer_loop)(q, o, w, ng); break;
   default: break;
   }
+}
+
+/* Attempt 0 of Marsaglia-Tsang for k values whose first blocks are w (and,
+ * for shape < 1, whose boost blocks are w2): g[j] the scaled variate (or,
+ * with want_log, its unscaled log) and ok[j] = 1 where attempt 0 accepts,
+ * written as tdm__gamma_draw computes it (src/rng/reject.h) so the bits
+ * agree; ok[j] = 0 sends value j to the scalar code. Shape 1 is an
+ * exponential (always accepted). */
+TDM__TGT static void TDM__SFX(tdm__gamma_pass)(double shape, double scale, int want_log,
+                                               const uint32_t *w, const uint32_t *w2, size_t k,
+                                               double *g, unsigned char *ok) {
+  if (shape == 1.0) {
+    for (size_t j = 0; j < k; j++) {
+      double e = -tdm__rng_log(tdm__u53p(w[4 * j], w[4 * j + 1]));
+      g[j] = want_log ? tdm__rng_log(e) : e * scale;
+      ok[j] = 1;
+    }
+    return;
+  }
+  double a = shape < 1.0 ? shape + 1.0 : shape;
+  double d = a - 1.0 / 3.0;
+  double c = 1.0 / TDM__SQRT(9.0 * d);
+  double x2s[TDM__GV], vs[TDM__GV], us[TDM__GV];
+  unsigned char pos[TDM__GV];
+  for (size_t j = 0; j < k; j++) { /* Box-Muller and the squeeze in lanes */
+    double cs, sn;
+    tdm__rng_sincos2pi(tdm__u32d(w[4 * j + 2]) * 0x1p-32, &cs, &sn);
+    double x = TDM__SQRT(-2.0 * tdm__rng_log(tdm__u53p(w[4 * j], w[4 * j + 1]))) * cs;
+    double v = TDM__FMA(c, x, 1.0);
+    double v3 = TDM__MUL(TDM__MUL(v, v), v);
+    double u = (tdm__u32d(w[4 * j + 3]) + 0.5) * 0x1p-32;
+    double x2 = x * x;
+    int p = v > 0.0;
+    pos[j] = (unsigned char)p;
+    ok[j] = (unsigned char)(p & (u < TDM__FMA(-0.0331, TDM__MUL(x2, x2), 1.0)));
+    g[j] = TDM__MUL(d, v3);
+    x2s[j] = x2, vs[j] = v3, us[j] = u;
+  }
+  size_t idx[TDM__GV], m = 0; /* the lanes the squeeze left, packed */
+  for (size_t j = 0; j < k; j++)
+    if (pos[j] && !ok[j]) {
+      idx[m] = j;
+      x2s[m] = x2s[j], vs[m] = vs[j], us[m] = us[j];
+      m++;
+    }
+  unsigned char acc[TDM__GV];
+  for (size_t i = 0; i < m; i++) /* the log test in lanes */
+    acc[i] = (unsigned char)(tdm__rng_log(us[i]) <
+                             TDM__FMA(d, (1.0 - vs[i]) + tdm__rng_log(vs[i]), 0.5 * x2s[i]));
+  for (size_t i = 0; i < m; i++) ok[idx[i]] = acc[i];
+  if (want_log) {
+    for (size_t j = 0; j < k; j++) g[j] = tdm__rng_log(g[j]);
+    if (shape < 1.0) /* log of the boost: log Gamma(a + 1) + log(U) / a */
+      for (size_t j = 0; j < k; j++)
+        g[j] = g[j] + tdm__rng_log(tdm__u53p(w2[4 * j], w2[4 * j + 1])) / shape;
+    return;
+  }
+  if (shape < 1.0) /* the boost: Gamma(a) = Gamma(a + 1) U^(1/a) */
+    for (size_t j = 0; j < k; j++)
+      g[j] = g[j] * tdm__rng_exp(tdm__rng_log(tdm__u53p(w2[4 * j], w2[4 * j + 1])) / shape);
+  for (size_t j = 0; j < k; j++) g[j] = g[j] * scale;
+}
+
+/* Beta from the log-gammas of its two halves, as tdm__beta_draw. */
+TDM__TGT static void TDM__SFX(tdm__beta_combine)(const double *lx, const double *ly, size_t k,
+                                                 double *v) {
+  for (size_t j = 0; j < k; j++) v[j] = 1.0 / (1.0 + tdm__rng_exp(ly[j] - lx[j]));
 }

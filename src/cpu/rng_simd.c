@@ -50,11 +50,9 @@ TDM__AVX2 static inline void tdm__mulhilo8(__m256i x, __m256i m, __m256i *hi, __
   *lo = _mm256_blend_epi32(pe, _mm256_slli_epi64(po, 32), 0xAA);
 }
 
-/* 16 blocks b0.. into out[64] (block-major, as the stream lays them out). */
-TDM__AVX2 static void tdm__philox16_avx2(uint64_t seed, uint64_t stream, uint64_t b0,
-                                         uint32_t *out) {
-  uint32_t lo[16], hi[16];
-  tdm__ctr_lanes(b0, 16, lo, hi);
+/* 16 blocks at the counters (lo[l], hi[l]) into out[64], block l at out + 4l. */
+TDM__AVX2 static void tdm__philox16_lanes_avx2(uint64_t seed, uint64_t stream, const uint32_t *lo,
+                                               const uint32_t *hi, uint32_t *out) {
   const __m256i M0 = _mm256_set1_epi32((int)TDM__PHILOX_M0);
   const __m256i M1 = _mm256_set1_epi32((int)TDM__PHILOX_M1);
   __m256i x[2][4];
@@ -94,18 +92,48 @@ TDM__AVX2 static void tdm__philox16_avx2(uint64_t seed, uint64_t stream, uint64_
   }
 }
 
+/* 16 blocks b0.. into out[64] (block-major, as the stream lays them out). */
+TDM__AVX2 static void tdm__philox16_avx2(uint64_t seed, uint64_t stream, uint64_t b0,
+                                         uint32_t *out) {
+  uint32_t lo[16], hi[16];
+  tdm__ctr_lanes(b0, 16, lo, hi);
+  tdm__philox16_lanes_avx2(seed, stream, lo, hi, out);
+}
+
+/* k blocks at counters b0, b0 + stride, ... into out (4k words): block t of
+ * each of k consecutive slice values. */
+TDM__AVX512 static void tdm__philox32s_avx512(uint64_t seed, uint64_t stream, uint64_t b0,
+                                              uint64_t stride, uint32_t *out);
+TDM__AVX2 static void tdm__blocks_strided(int level, uint64_t seed, uint64_t stream, uint64_t b0,
+                                          uint64_t stride, size_t k, uint32_t *out) {
+  size_t i = 0;
+  if (level >= 2)
+    for (; i + 32 <= k; i += 32) tdm__philox32s_avx512(seed, stream, b0 + stride * i, stride, out + 4 * i);
+  for (; i + 16 <= k; i += 16) {
+    uint32_t lo[16], hi[16];
+    for (unsigned l = 0; l < 16; l++) {
+      uint64_t b = b0 + stride * (i + l);
+      lo[l] = (uint32_t)b;
+      hi[l] = (uint32_t)(b >> 32);
+    }
+    tdm__philox16_lanes_avx2(seed, stream, lo, hi, out + 4 * i);
+  }
+  for (; i < k; i++) tdm__philox_block(seed, stream, b0 + stride * i, out + 4 * i);
+}
+
 /* The state of blocks b0 .. b0+31 after the 10 rounds, with AVX-512: each
  * 64-bit lane holds one block's counter word in its low half, so one
  * vpmuludq gives lo (low half) and hi (high half), and the garbage left in
  * high halves is never read. Four independent sets of 8 blocks hide the
  * multiply latency. */
 #define TDM__NSET 4
-TDM__AVX512 static inline void tdm__philox_x32(uint64_t seed, uint64_t stream, uint64_t b0,
-                                               __m512i x[TDM__NSET][4]) {
+TDM__AVX512 static inline void tdm__philox_x32s(uint64_t seed, uint64_t stream, uint64_t b0,
+                                                uint64_t stride, __m512i x[TDM__NSET][4]) {
   const __m512i M0 = _mm512_set1_epi64(TDM__PHILOX_M0), M1 = _mm512_set1_epi64(TDM__PHILOX_M1);
-  const __m512i iota = _mm512_setr_epi64(0, 1, 2, 3, 4, 5, 6, 7);
+  const long long s = (long long)stride;
+  const __m512i iota = _mm512_setr_epi64(0, s, 2 * s, 3 * s, 4 * s, 5 * s, 6 * s, 7 * s);
   for (int j = 0; j < TDM__NSET; j++) {
-    __m512i b = _mm512_add_epi64(_mm512_set1_epi64((long long)(b0 + 8 * (unsigned)j)), iota);
+    __m512i b = _mm512_add_epi64(_mm512_set1_epi64((long long)(b0 + 8 * stride * (unsigned)j)), iota);
     x[j][0] = b;
     x[j][1] = _mm512_srli_epi64(b, 32);
     x[j][2] = _mm512_set1_epi64((long long)(uint32_t)stream);
@@ -131,11 +159,16 @@ TDM__AVX512 static inline void tdm__philox_x32(uint64_t seed, uint64_t stream, u
   }
 }
 
-/* 32 blocks b0.. into out[128] (block-major, as the stream lays them out). */
-TDM__AVX512 static void tdm__philox32_avx512(uint64_t seed, uint64_t stream, uint64_t b0,
-                                             uint32_t *out) {
+TDM__AVX512 static inline void tdm__philox_x32(uint64_t seed, uint64_t stream, uint64_t b0,
+                                               __m512i x[TDM__NSET][4]) {
+  tdm__philox_x32s(seed, stream, b0, 1, x);
+}
+
+/* 32 blocks b0, b0 + stride, ... into out[128], block l at out + 4l. */
+TDM__AVX512 static void tdm__philox32s_avx512(uint64_t seed, uint64_t stream, uint64_t b0,
+                                              uint64_t stride, uint32_t *out) {
   __m512i x[TDM__NSET][4];
-  tdm__philox_x32(seed, stream, b0, x);
+  tdm__philox_x32s(seed, stream, b0, stride, x);
   const __m512i lo4 = _mm512_setr_epi64(0, 1, 8, 9, 2, 3, 10, 11);
   const __m512i hi4 = _mm512_setr_epi64(4, 5, 12, 13, 6, 7, 14, 15);
 #pragma GCC unroll 4
@@ -148,6 +181,12 @@ TDM__AVX512 static void tdm__philox32_avx512(uint64_t seed, uint64_t stream, uin
     _mm512_storeu_si512(out + 32 * j, _mm512_permutex2var_epi64(ev, lo4, od));
     _mm512_storeu_si512(out + 32 * j + 16, _mm512_permutex2var_epi64(ev, hi4, od));
   }
+}
+
+/* 32 blocks b0.. into out[128] (block-major, as the stream lays them out). */
+TDM__AVX512 static void tdm__philox32_avx512(uint64_t seed, uint64_t stream, uint64_t b0,
+                                             uint32_t *out) {
+  tdm__philox32s_avx512(seed, stream, b0, 1, out);
 }
 
 /* tdm__u53 of words (a, b) held in the low halves of 64-bit lanes: exact. */
@@ -205,6 +244,83 @@ static void tdm__blocks(int level, uint64_t seed, uint64_t stream, uint64_t b0, 
 #undef TDM__TGT
 #undef TDM__SFX
 
+/* Gamma and chi-square values [g0, g1): attempt 0 of every value in vector
+ * lanes (Philox of each value's first block, Box-Muller, the squeeze, then
+ * the log test on the lanes the squeeze left), the boost of shape < 1 in
+ * lanes too; a value whose attempt 0 is rejected (a few percent) is drawn
+ * again by the scalar code, which rejects the same attempt 0 and goes on.
+ * An accepted lane computes exactly what tdm__gamma_draw does. */
+void tdm__rng_simd_gamma(int level, const tdm__rng_req *q, void *out, uint64_t g0, uint64_t g1) {
+  int chisq = q->dist == TDM__RNG_CHISQ;
+  double shape = chisq ? 0.5 * q->p[0] : q->p[0], scale = chisq ? 2.0 : q->p[1];
+  uint64_t fb = tdm__rng_first_block(q);
+  uint32_t w[4 * TDM__GV], w2[4 * TDM__GV];
+  double g[TDM__GV];
+  unsigned char ok[TDM__GV];
+  for (uint64_t s = g0; s < g1; s += TDM__GV) {
+    size_t k = g1 - s < TDM__GV ? (size_t)(g1 - s) : TDM__GV;
+    tdm__blocks_strided(level, q->seed, q->stream, fb + TDM__GAMMA_BLOCKS * s, TDM__GAMMA_BLOCKS,
+                        k, w);
+    if (shape < 1.0)
+      tdm__blocks_strided(level, q->seed, q->stream, fb + TDM__GAMMA_BLOCKS * s + TDM__GAMMA_BLOCKS - 1,
+                          TDM__GAMMA_BLOCKS, k, w2);
+    if (level >= 2)
+      tdm__gamma_pass_avx512(shape, scale, 0, w, w2, k, g, ok);
+    else
+      tdm__gamma_pass_avx2(shape, scale, 0, w, w2, k, g, ok);
+    if (q->dt == TDM_F64) {
+      double *o = (double *)out + s;
+      for (size_t j = 0; j < k; j++) o[j] = g[j];
+    } else {
+      float *o = (float *)out + s;
+      for (size_t j = 0; j < k; j++) o[j] = (float)g[j];
+    }
+    for (size_t j = 0; j < k; j++)
+      if (!ok[j]) tdm__rng_groups_fma(q, out, s + j, s + j + 1);
+  }
+}
+
+/* Beta values [g0, g1): both log-gammas of each value in lanes (X from the
+ * slice's first 16 blocks, Y from the next 16), the scalar code where either
+ * first attempt is rejected. */
+static void tdm__beta_half(int level, const tdm__rng_req *q, uint64_t b0, double shape, size_t k,
+                           uint32_t *w, uint32_t *w2, double *lg, unsigned char *ok) {
+  const uint64_t stride = 2 * TDM__GAMMA_BLOCKS;
+  tdm__blocks_strided(level, q->seed, q->stream, b0, stride, k, w);
+  if (shape < 1.0)
+    tdm__blocks_strided(level, q->seed, q->stream, b0 + TDM__GAMMA_BLOCKS - 1, stride, k, w2);
+  if (level >= 2)
+    tdm__gamma_pass_avx512(shape, 1.0, 1, w, w2, k, lg, ok);
+  else
+    tdm__gamma_pass_avx2(shape, 1.0, 1, w, w2, k, lg, ok);
+}
+
+void tdm__rng_simd_beta(int level, const tdm__rng_req *q, void *out, uint64_t g0, uint64_t g1) {
+  uint64_t fb = tdm__rng_first_block(q);
+  uint32_t w[4 * TDM__GV], w2[4 * TDM__GV];
+  double lx[TDM__GV], ly[TDM__GV], v[TDM__GV];
+  unsigned char okx[TDM__GV], oky[TDM__GV];
+  for (uint64_t s = g0; s < g1; s += TDM__GV) {
+    size_t k = g1 - s < TDM__GV ? (size_t)(g1 - s) : TDM__GV;
+    uint64_t b0 = fb + 2 * TDM__GAMMA_BLOCKS * s;
+    tdm__beta_half(level, q, b0, q->p[0], k, w, w2, lx, okx);
+    tdm__beta_half(level, q, b0 + TDM__GAMMA_BLOCKS, q->p[1], k, w, w2, ly, oky);
+    if (level >= 2)
+      tdm__beta_combine_avx512(lx, ly, k, v);
+    else
+      tdm__beta_combine_avx2(lx, ly, k, v);
+    if (q->dt == TDM_F64) {
+      double *o = (double *)out + s;
+      for (size_t j = 0; j < k; j++) o[j] = v[j];
+    } else {
+      float *o = (float *)out + s;
+      for (size_t j = 0; j < k; j++) o[j] = (float)v[j];
+    }
+    for (size_t j = 0; j < k; j++)
+      if (!okx[j] || !oky[j]) tdm__rng_groups_fma(q, out, s + j, s + j + 1);
+  }
+}
+
 void tdm__rng_simd_groups(int level, const tdm__rng_req *q, void *out, uint64_t g0, uint64_t g1,
                           uint32_t *scratch) {
   uint64_t word0 = q->dist == TDM__RNG_INTEGER ? 4 * (tdm__rng_first_block(q) + g0)
@@ -236,6 +352,16 @@ void tdm__rng_simd_groups(int level, const tdm__rng_req *q, void *out, uint64_t 
                           uint32_t *scratch) {
   (void)level;
   (void)scratch;
+  for (uint64_t g = g0; g < g1; g++) tdm__rng_group(q, out, g);
+}
+
+void tdm__rng_simd_gamma(int level, const tdm__rng_req *q, void *out, uint64_t g0, uint64_t g1) {
+  (void)level;
+  for (uint64_t g = g0; g < g1; g++) tdm__rng_group(q, out, g);
+}
+
+void tdm__rng_simd_beta(int level, const tdm__rng_req *q, void *out, uint64_t g0, uint64_t g1) {
+  (void)level;
   for (uint64_t g = g0; g < g1; g++) tdm__rng_group(q, out, g);
 }
 

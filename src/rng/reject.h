@@ -19,6 +19,12 @@
  * want_log, else the variate (scale 1). */
 TDM_HD static inline double tdm__gamma_draw(uint64_t seed, uint64_t stream, uint64_t b0,
                                             double shape, int want_log) {
+  if (shape == 1.0) { /* Gamma(1) is Exp(1): -log U, U from words 0-1 of the first block */
+    uint32_t w[4];
+    tdm__philox_block(seed, stream, b0, w);
+    double e = -tdm__rng_log(tdm__u53p(w[0], w[1]));
+    return want_log ? tdm__rng_log(e) : e;
+  }
   double a = shape < 1.0 ? shape + 1.0 : shape;
   double d = a - 1.0 / 3.0;
   double c = 1.0 / TDM__SQRT(9.0 * d);
