@@ -26,7 +26,6 @@ import numpy as np
 import tandem
 
 HERE = pathlib.Path(__file__).resolve().parent
-ROOT = HERE.parent.parent
 
 
 def per_call(stmt, number, repeat=7):
@@ -51,7 +50,7 @@ def overhead(ctx):
 def build_c():
     lib = pathlib.Path(tandem.__file__).parent
     exe = pathlib.Path(tempfile.mkdtemp()) / "vecmath_c"
-    subprocess.run(["cc", "-O2", "-I", str(ROOT / "include"), str(HERE / "vecmath_c.c"), "-o",
+    subprocess.run(["cc", "-O2", "-I", tandem.get_include(), str(HERE / "vecmath_c.c"), "-o",
                     str(exe), str(lib / "libtandem.so.0"), f"-Wl,-rpath,{lib}"], check=True)
     return exe
 

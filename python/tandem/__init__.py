@@ -16,7 +16,7 @@ from ._tandem import (  # noqa: F401
 )
 
 __all__ = [
-    "Array", "Context", "Pool", "Rng", "info", "from_dlpack", "default_context", "statuses",
+    "Array", "Context", "Pool", "Rng", "info", "get_include", "from_dlpack", "default_context", "statuses",
     "Error", "InvalidError", "NoMemError", "DeviceNoMemError", "NoDeviceError", "NumericError",
     "ParseError", "BackendError", "CancelledError", "InternalError", "UnsupportedError",
 ]
@@ -84,6 +84,14 @@ class Rng(_tandem._Rng):
 
 
 _tandem._set_rng_class(Rng)
+
+
+def get_include():
+    """The folder holding tandem/tandem.h, for C code built against the
+    package's libtandem (which is in the folder of this file)."""
+    import os
+
+    return os.path.join(os.path.dirname(__file__), "include")
 
 _default = None
 
