@@ -8,10 +8,9 @@
 
 #include "tdmpy.h"
 
-#define TDMPY_MAX_IN 16
 
 /* out=: an Array of this context that may be written, or NULL for "make one". */
-static int tdmpy_out_arg(TdmContext *c, PyObject *o, TdmArray **out) {
+int tdmpy_out_arg(TdmContext *c, PyObject *o, TdmArray **out) {
   *out = NULL;
   if (!o || o == Py_None) return 0;
   if (!Py_IS_TYPE(o, &TdmArray_Type) || ((TdmArray *)o)->ctx != tdmpy_root(c)) {
@@ -27,6 +26,79 @@ static int tdmpy_is_number(PyObject *v) {
   return PyFloat_Check(v) || PyLong_Check(v);
 }
 
+void tdmpy_inputs_free(tdmpy_inputs *in) {
+  for (int i = 0; i < in->nin; i++) {
+    Py_CLEAR(in->arr[i]);
+    tdm_buf_destroy(in->tmp[i]);
+    in->tmp[i] = NULL;
+  }
+  in->nin = 0;
+}
+
+int tdmpy_inputs_parse(TdmContext *c, PyObject *const *kwv, PyObject *kwnames,
+                       const char *const *reserved, PyObject **rvals, tdmpy_inputs *in) {
+  memset(in, 0, sizeof *in);
+  in->all_f32 = 1;
+  Py_ssize_t nkw = kwnames ? PyTuple_GET_SIZE(kwnames) : 0;
+  size_t nl = 0;
+  for (Py_ssize_t i = 0; i < nkw; i++) {
+    PyObject *v = kwv[i];
+    Py_ssize_t klen;
+    const char *ks = PyUnicode_AsUTF8AndSize(PyTuple_GET_ITEM(kwnames, i), &klen);
+    if (!ks) return -1;
+    int r = -1;
+    for (int k = 0; reserved && reserved[k]; k++)
+      if (!strcmp(ks, reserved[k])) r = k;
+    if (r >= 0) {
+      rvals[r] = v;
+      continue;
+    }
+    if (in->nin == TDMPY_MAX_IN) {
+      PyErr_Format(tdmpy_status_class(TDM_ERR_INVALID), "tandem: at most %d expression inputs",
+                   TDMPY_MAX_IN);
+      return -1;
+    }
+    if (nl + (size_t)klen + 2 > sizeof in->names) {
+      PyErr_SetString(PyExc_ValueError, "tandem: expression input names too long");
+      return -1;
+    }
+    if (nl) in->names[nl++] = ',';
+    memcpy(in->names + nl, ks, (size_t)klen + 1);
+    nl += (size_t)klen;
+    int k = in->nin++;
+    in->vals[k] = v;
+    if (!tdmpy_is_number(v)) {
+      if (!(in->arr[k] = tdmpy_asarray(c, v, -1))) return -1;
+      in->in[k] = in->arr[k]->buf;
+      if (in->arr[k]->dt != TDM_F32) in->all_f32 = 0;
+      in->narr++;
+    }
+  }
+  return 0;
+}
+
+int tdmpy_inputs_numbers(tdm_ctx *ctx, tdmpy_inputs *in, tdm_dtype dt) {
+  for (int i = 0; i < in->nin; i++) {
+    if (in->arr[i]) continue;
+    double d = PyFloat_AsDouble(in->vals[i]);
+    if (d == -1.0 && PyErr_Occurred()) return -1;
+    tdm_status s;
+    if (dt == TDM_F32) {
+      in->fv[i] = (float)d;
+      s = tdm_buf_wrap(ctx, TDM_F32, 1, 1, &in->fv[i], &in->tmp[i]);
+    } else {
+      in->dv[i] = d;
+      s = tdm_buf_wrap(ctx, TDM_F64, 1, 1, &in->dv[i], &in->tmp[i]);
+    }
+    if (s != TDM_OK) {
+      tdmpy_raise(s);
+      return -1;
+    }
+    in->in[i] = in->tmp[i];
+  }
+  return 0;
+}
+
 PyObject *tdmpy_eval(TdmContext *c, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames) {
   if (nargs != 1 || !PyUnicode_Check(args[0])) {
     PyErr_SetString(PyExc_TypeError, "eval(src, /, out=None, dtype=None, **inputs): src is a str");
@@ -36,80 +108,28 @@ PyObject *tdmpy_eval(TdmContext *c, PyObject *const *args, Py_ssize_t nargs, PyO
   if (!ctx) return NULL;
   const char *src = PyUnicode_AsUTF8(args[0]);
   if (!src) return NULL;
-  Py_ssize_t nkw = kwnames ? PyTuple_GET_SIZE(kwnames) : 0;
-  PyObject *outo = NULL, *dtypeo = NULL;
-  PyObject *vals[TDMPY_MAX_IN + 2];
-  TdmArray *arr[TDMPY_MAX_IN + 2] = {0}; /* owned; NULL for numbers */
-  tdm_buf *in[TDMPY_MAX_IN + 2] = {0}, *tmp[TDMPY_MAX_IN + 2] = {0};
-  double dv[TDMPY_MAX_IN + 2];
-  float fv[TDMPY_MAX_IN + 2];
-  char names[1024];
-  size_t nl = 0;
-  int nin = 0, all_f32 = 1, narr = 0;
+  static const char *const reserved[] = {"out", "dtype", NULL};
+  PyObject *rv[2] = {NULL, NULL};
+  tdmpy_inputs in;
   TdmArray *out = NULL;
   PyObject *ret = NULL;
-  names[0] = 0;
-  for (Py_ssize_t i = 0; i < nkw; i++) {
-    PyObject *k = PyTuple_GET_ITEM(kwnames, i), *v = args[nargs + i];
-    Py_ssize_t klen;
-    const char *ks = PyUnicode_AsUTF8AndSize(k, &klen);
-    if (!ks) goto done;
-    if (!strcmp(ks, "out")) { outo = v; continue; }
-    if (!strcmp(ks, "dtype")) { dtypeo = v; continue; }
-    if (nin == TDMPY_MAX_IN) {
-      PyErr_Format(tdmpy_status_class(TDM_ERR_INVALID),
-                   "tandem.eval: at most %d inputs", TDMPY_MAX_IN);
-      goto done;
-    }
-    if (nl + (size_t)klen + 2 > sizeof names) {
-      PyErr_SetString(PyExc_ValueError, "tandem.eval: input names too long");
-      goto done;
-    }
-    if (nl) names[nl++] = ',';
-    memcpy(names + nl, ks, (size_t)klen + 1);
-    nl += (size_t)klen;
-    vals[nin] = v;
-    if (!tdmpy_is_number(v)) {
-      arr[nin] = tdmpy_asarray(c, v, -1);
-      if (!arr[nin]) goto done;
-      in[nin] = arr[nin]->buf;
-      if (arr[nin]->dt != TDM_F32) all_f32 = 0;
-      narr++;
-    }
-    nin++;
-  }
-  if (tdmpy_out_arg(c, outo, &out) < 0) goto done;
+  if (tdmpy_inputs_parse(c, args + nargs, kwnames, reserved, rv, &in) < 0) goto done;
+  if (tdmpy_out_arg(c, rv[0], &out) < 0) goto done;
   tdm_dtype odt;
   if (out) odt = out->dt;
-  else if (tdmpy_dtype_from(dtypeo, narr && all_f32 ? TDM_F32 : TDM_F64, &odt) < 0) goto done;
-  for (int i = 0; i < nin; i++) {
-    if (arr[i]) continue;
-    double d = PyFloat_AsDouble(vals[i]);
-    if (d == -1.0 && PyErr_Occurred()) goto done;
-    tdm_status s;
-    if (odt == TDM_F32) {
-      fv[i] = (float)d;
-      s = tdm_buf_wrap(ctx, TDM_F32, 1, 1, &fv[i], &tmp[i]);
-    } else {
-      dv[i] = d;
-      s = tdm_buf_wrap(ctx, TDM_F64, 1, 1, &dv[i], &tmp[i]);
-    }
-    if (s != TDM_OK) {
-      tdmpy_raise(s);
-      goto done;
-    }
-    in[i] = tmp[i];
-  }
+  else if (tdmpy_dtype_from(rv[1], in.narr && in.all_f32 ? TDM_F32 : TDM_F64, &odt) < 0) goto done;
+  if (tdmpy_inputs_numbers(ctx, &in, odt) < 0) goto done;
   if (!out) {
     TdmArray *like = NULL;
-    for (int i = 0; i < nin; i++)
-      if (arr[i] && (!like || arr[i]->rows * arr[i]->cols > like->rows * like->cols)) like = arr[i];
+    for (int i = 0; i < in.nin; i++)
+      if (in.arr[i] && (!like || in.arr[i]->rows * in.arr[i]->cols > like->rows * like->cols))
+        like = in.arr[i];
     Py_ssize_t one[2] = {1, 1};
     out = tdmpy_array_new(c, odt, like ? like->ndim : 0, like ? like->shape : one, 0);
     if (!out) goto done;
   }
   tdm_status s;
-  TDMPY_NOGIL(s = tdm_eval(ctx, src, names, out->buf, in));
+  TDMPY_NOGIL(s = tdm_eval(ctx, src, in.names, out->buf, in.in));
   if (s != TDM_OK) {
     tdmpy_raise(s);
     goto done;
@@ -118,10 +138,7 @@ PyObject *tdmpy_eval(TdmContext *c, PyObject *const *args, Py_ssize_t nargs, PyO
   out = NULL;
 done:
   Py_XDECREF(out);
-  for (int i = 0; i < nin; i++) {
-    Py_XDECREF(arr[i]);
-    tdm_buf_destroy(tmp[i]);
-  }
+  tdmpy_inputs_free(&in);
   return ret;
 }
 
@@ -134,7 +151,7 @@ static const struct {
     {"var", TDM_VAR}, {"sd", TDM_SD},     {"std", TDM_SD},     {"count", TDM_COUNT},
 };
 
-static int tdmpy_op_of(PyObject *o, tdm_reduce_op *op) {
+int tdmpy_op_of(PyObject *o, tdm_reduce_op *op) {
   const char *s = PyUnicode_Check(o) ? PyUnicode_AsUTF8(o) : NULL;
   if (s)
     for (size_t i = 0; i < sizeof tdmpy_ops_names / sizeof tdmpy_ops_names[0]; i++)
@@ -232,7 +249,7 @@ done:
 }
 
 /* ---- linear algebra --------------------------------------------------------------- */
-static TdmArray *tdmpy_matrix(TdmContext *c, size_t rows, size_t cols, int ndim, tdm_dtype dt,
+TdmArray *tdmpy_matrix(TdmContext *c, size_t rows, size_t cols, int ndim, tdm_dtype dt,
                               int zero) {
   Py_ssize_t sh[2] = {(Py_ssize_t)rows, (Py_ssize_t)cols};
   TdmArray *a = tdmpy_array_new(c, dt, 2, sh, zero);
@@ -326,7 +343,7 @@ done:
 }
 
 /* An operand an in-place op will overwrite: the array itself (overwrite) or a copy. */
-static TdmArray *tdmpy_inplace(TdmContext *c, PyObject *o, int overwrite, const char *what) {
+TdmArray *tdmpy_inplace(TdmContext *c, PyObject *o, int overwrite, const char *what) {
   if (overwrite) {
     if (!Py_IS_TYPE(o, &TdmArray_Type) || ((TdmArray *)o)->ctx != tdmpy_root(c)) {
       PyErr_Format(PyExc_TypeError, "tandem: overwrite=True needs %s to be a tandem.Array of this context", what);

@@ -15,7 +15,23 @@
  * is one line here and an `if (tdm_x)` where it is used. */
 #pragma weak tdm_buf_view
 #pragma weak tdm_copy
+#pragma weak tdm_take
+#pragma weak tdm_nonzero
+#pragma weak tdm_eval_reduce
+#pragma weak tdm_reduce_axis
+#pragma weak tdm_group_stats
+#pragma weak tdm_sort
+#pragma weak tdm_argsort
+#pragma weak tdm_quantile
+#pragma weak tdm_gemv
+#pragma weak tdm_crossprod_w
+#pragma weak tdm_solve_tri
+#pragma weak tdm_chol_inverse
+#pragma weak tdm_lstsq
+#pragma weak tdm_eigh
+#pragma weak tdm_svd
 #pragma weak tdm_pool_workers
+#pragma weak tdm_map_status
 
 /* Runs a C call with the GIL released (the call may take a while, and a
  * task or another thread may run Python or tandem meanwhile). */
@@ -99,8 +115,48 @@ PyObject *tdmpy_gemm(TdmContext *c, PyObject *args, PyObject *kw);
 PyObject *tdmpy_crossprod(TdmContext *c, PyObject *args, PyObject *kw);
 PyObject *tdmpy_cholesky(TdmContext *c, PyObject *args, PyObject *kw);
 PyObject *tdmpy_solve_spd(TdmContext *c, PyObject *args, PyObject *kw);
+/* Expression inputs given as keywords (eval, eval_reduce): arrays of the
+ * context (wrapped or copied as asarray does) and numbers (1-element
+ * buffers of the compute dtype, made by tdmpy_inputs_numbers). */
+#define TDMPY_MAX_IN 16
+typedef struct {
+  int nin, narr, all_f32;
+  char names[1024];
+  PyObject *vals[TDMPY_MAX_IN];
+  TdmArray *arr[TDMPY_MAX_IN]; /* owned; NULL for numbers */
+  tdm_buf *in[TDMPY_MAX_IN], *tmp[TDMPY_MAX_IN];
+  double dv[TDMPY_MAX_IN];
+  float fv[TDMPY_MAX_IN];
+} tdmpy_inputs;
+/* reserved: NULL-terminated keyword names that are not inputs; their values go to rvals. */
+int tdmpy_inputs_parse(TdmContext *c, PyObject *const *kwv, PyObject *kwnames,
+                       const char *const *reserved, PyObject **rvals, tdmpy_inputs *in);
+int tdmpy_inputs_numbers(tdm_ctx *ctx, tdmpy_inputs *in, tdm_dtype dt);
+void tdmpy_inputs_free(tdmpy_inputs *in);
+int tdmpy_op_of(PyObject *o, tdm_reduce_op *op);       /* "sum" -> TDM_SUM */
+int tdmpy_out_arg(TdmContext *c, PyObject *o, TdmArray **out);
+TdmArray *tdmpy_matrix(TdmContext *c, size_t rows, size_t cols, int ndim, tdm_dtype dt, int zero);
+TdmArray *tdmpy_inplace(TdmContext *c, PyObject *o, int overwrite, const char *what);
 PyObject *tdmpy_array_reduce1(TdmArray *a, tdm_reduce_op op); /* a.sum() ... */
 PyObject *tdmpy_array_matmul(PyObject *x, PyObject *y);
+/* ops2.c: the second wave of C calls (each raises UnsupportedError until
+ * libtandem has it). */
+PyObject *tdmpy_copy2(TdmContext *c, PyObject *args, PyObject *kw);
+PyObject *tdmpy_take(TdmContext *c, PyObject *args, PyObject *kw);
+PyObject *tdmpy_nonzero(TdmContext *c, PyObject *args, PyObject *kw);
+PyObject *tdmpy_eval_reduce(TdmContext *c, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames);
+PyObject *tdmpy_reduce_axis(TdmContext *c, PyObject *args, PyObject *kw);
+PyObject *tdmpy_group_stats(TdmContext *c, PyObject *args, PyObject *kw);
+PyObject *tdmpy_sort(TdmContext *c, PyObject *args, PyObject *kw);
+PyObject *tdmpy_argsort(TdmContext *c, PyObject *args, PyObject *kw);
+PyObject *tdmpy_quantile(TdmContext *c, PyObject *args, PyObject *kw);
+PyObject *tdmpy_gemv(TdmContext *c, PyObject *args, PyObject *kw);
+PyObject *tdmpy_crossprod_w(TdmContext *c, PyObject *args, PyObject *kw);
+PyObject *tdmpy_solve_tri(TdmContext *c, PyObject *args, PyObject *kw);
+PyObject *tdmpy_chol_inverse(TdmContext *c, PyObject *args, PyObject *kw);
+PyObject *tdmpy_lstsq(TdmContext *c, PyObject *args, PyObject *kw);
+PyObject *tdmpy_eigh(TdmContext *c, PyObject *args, PyObject *kw);
+PyObject *tdmpy_svd(TdmContext *c, PyObject *args, PyObject *kw);
 /* rng.c */
 extern PyObject *tdmpy_rng_class;
 PyObject *tdmpy_rng_new(TdmContext *ctx, PyObject *args, PyObject *kw);
