@@ -38,12 +38,62 @@ static void tdmpy_layout(TdmArray *a) {
   }
 }
 
+/* Every array is on its context's list (under the GIL) so memory handed
+ * back to tandem can be matched to the Array that already holds it. */
 static TdmArray *tdmpy_alloc(TdmContext *ctx) {
   TdmArray *a = PyObject_New(TdmArray, &TdmArray_Type);
   if (!a) return NULL;
   memset((char *)a + sizeof(PyObject), 0, sizeof *a - sizeof(PyObject));
-  a->ctx = (TdmContext *)Py_NewRef(tdmpy_root(ctx));
+  TdmContext *r = tdmpy_root(ctx);
+  a->ctx = (TdmContext *)Py_NewRef(r);
+  a->next = r->arrays;
+  if (r->arrays) r->arrays->prev = a;
+  r->arrays = a;
   return a;
+}
+
+static void tdmpy_unlink(TdmArray *a) {
+  if (a->prev) a->prev->next = a->next;
+  else if (a->ctx && a->ctx->arrays == a) a->ctx->arrays = a->next;
+  if (a->next) a->next->prev = a->prev;
+  a->prev = a->next = NULL;
+}
+
+/* A view (tdm_buf_view) of rows r0.. and columns c0.. of a. */
+static TdmArray *tdmpy_make_view(TdmArray *a, size_t r0, size_t c0, size_t nr, size_t nc, int ndim) {
+  tdm_buf *vb = NULL;
+  tdm_status s = tdm_buf_view(a->buf, r0, c0, nr, nc, &vb);
+  if (s != TDM_OK) return (TdmArray *)tdmpy_raise(s);
+  TdmArray *o = tdmpy_alloc(a->ctx);
+  if (!o) {
+    tdm_buf_destroy(vb);
+    return NULL;
+  }
+  o->buf = vb;
+  o->base = (TdmArray *)Py_NewRef(a->base ? a->base : a);
+  o->host = a->host + (r0 + c0 * a->ld) * tdm_dtype_size(a->dt);
+  o->dt = a->dt, o->readonly = a->readonly;
+  o->rows = nr, o->cols = nc, o->ld = tdm_buf_ld(vb);
+  o->ndim = ndim;
+  tdmpy_layout(o);
+  return o;
+}
+
+TdmArray *tdmpy_shared(TdmContext *c, char *p, tdm_dtype dt, size_t rows, size_t cols, int ndim) {
+  if (!tdm_buf_view) return NULL;
+  size_t es = tdm_dtype_size(dt);
+  for (TdmArray *a = tdmpy_root(c)->arrays; a; a = a->next) {
+    if (a->base || !a->buf || a->dt != dt || !a->host) continue;
+    size_t extent = a->ld * a->cols * es;
+    if (p < a->host || p >= a->host + extent || (size_t)(p - a->host) % es) continue;
+    size_t e = (size_t)(p - a->host) / es, r0 = e % a->ld, c0 = e / a->ld;
+    if (cols > 1 && rows != a->ld) return NULL; /* not a window of a */
+    if (r0 + rows > a->rows || c0 + cols > a->cols) return NULL;
+    TdmArray *v = tdmpy_make_view(a, r0, c0, rows, cols, ndim);
+    if (!v) PyErr_Clear();
+    return v;
+  }
+  return NULL;
 }
 
 static int tdmpy_dims(int ndim, const Py_ssize_t *shape, size_t *rows, size_t *cols) {
@@ -241,8 +291,19 @@ TdmArray *tdmpy_asarray(TdmContext *ctx, PyObject *obj, int copy) {
   static double tdmpy_dummy;
   tdm_buf *b = NULL;
   tdm_status s = tdm_buf_wrap(c, dt, rows, cols, v.buf ? v.buf : &tdmpy_dummy, &b);
-  if (s != TDM_OK) {
-    tdmpy_raise(s);
+  if (s != TDM_OK) { /* memory another Array holds: a view of it, else a copy */
+    TdmArray *o = v.buf ? tdmpy_shared(ctx, v.buf, dt, rows, cols, v.ndim) : NULL;
+    if (!o && copy != 0 && v.buf && rows && cols) {
+      PyErr_Clear();
+      o = tdmpy_array_new(ctx, dt, v.ndim, shape, 0);
+      if (o) tdmpy_gather(o, v.buf, v.itemsize, v.itemsize * (Py_ssize_t)rows);
+    }
+    if (o) {
+      o->readonly |= readonly;
+      PyBuffer_Release(&v);
+      return o;
+    }
+    if (!PyErr_Occurred()) tdmpy_raise(s);
     goto fail;
   }
   TdmArray *a = tdmpy_alloc(ctx);
@@ -260,6 +321,7 @@ fail:
 }
 
 static void tdmpy_array_dealloc(TdmArray *a) {
+  tdmpy_unlink(a);
   tdm_buf_destroy(a->buf);
   if (a->has_view) PyBuffer_Release(&a->view);
   if (a->dl) {
@@ -500,19 +562,8 @@ static PyObject *tdmpy_array_getitem(TdmArray *a, PyObject *key) {
   size_t es = tdm_dtype_size(a->dt);
   TdmArray *o;
   if (tdm_buf_view) {
-    tdm_buf *vb = NULL;
-    tdm_status s = tdm_buf_view(a->buf, r0, c0, nr, nc, &vb);
-    if (s != TDM_OK) return tdmpy_raise(s);
-    o = tdmpy_alloc(a->ctx);
-    if (!o) {
-      tdm_buf_destroy(vb);
-      return NULL;
-    }
-    o->buf = vb;
-    o->base = (TdmArray *)Py_NewRef(a->base ? a->base : a);
-    o->host = a->host + (r0 + c0 * a->ld) * es;
-    o->dt = a->dt, o->readonly = a->readonly;
-    o->rows = nr, o->cols = nc, o->ld = a->ld;
+    o = tdmpy_make_view(a, r0, c0, nr, nc, ndim);
+    if (!o) return NULL;
   } else { /* no views in this libtandem: a copy (docs/python.md) */
     Py_ssize_t sh[2] = {(Py_ssize_t)nr, (Py_ssize_t)nc};
     o = tdmpy_array_new(a->ctx, a->dt, 2, sh, 0);

@@ -122,6 +122,11 @@ PyObject *tdmpy_dlpack_export(TdmArray *a, PyObject *args, PyObject *kw) {
     TdmArray *r = src->base ? src->base : src;
     void *p = NULL;
     tdm_status s;
+    if (!tdm_buf_device_ptr) {
+      PyErr_SetString(tdmpy_status_class(TDM_ERR_UNSUPPORTED),
+                      "__dlpack__: this libtandem has no tdm_buf_device_ptr");
+      goto fail;
+    }
     TDMPY_NOGIL(s = tdm_buf_device_ptr(r->buf, !readonly, &p));
     if (s != TDM_OK) {
       tdmpy_raise(s);
@@ -243,14 +248,28 @@ PyObject *tdmpy_from_capsule(PyObject *self, PyObject *args) {
   int fortran = (shape[0] == 1 || st[0] == 1) && (t->ndim < 2 || shape[1] == 1 || st[1] == shape[0]);
   int is_copied = (flags & DLPACK_FLAG_BITMASK_IS_COPIED) != 0;
   int do_copy = !fortran || (copy == Py_True && !is_copied);
+  char *data = (char *)t->data + t->byte_offset;
+  TdmArray *a;
+  /* Memory an Array of ctx already holds (a round trip): a view of it. */
+  if (!do_copy && data && shape[0] > 0 && shape[1] > 0 &&
+      (a = tdmpy_shared(ctx, data, dt, (size_t)shape[0], (size_t)shape[1], t->ndim))) {
+    a->readonly |= (flags & DLPACK_FLAG_BITMASK_READ_ONLY) != 0;
+    PyCapsule_SetName(cap, versioned ? "used_dltensor_versioned" : "used_dltensor");
+    if (versioned) {
+      DLManagedTensorVersioned *v = m;
+      if (v->deleter) v->deleter(v);
+    } else {
+      DLManagedTensor *l = m;
+      if (l->deleter) l->deleter(l);
+    }
+    return (PyObject *)a;
+  }
   if (do_copy && copy == Py_False) {
     PyErr_SetString(PyExc_BufferError,
                     "tandem.from_dlpack: copy=False but the tensor is not column-major");
     return NULL;
   }
-  char *data = (char *)t->data + t->byte_offset;
   size_t es = tdm_dtype_size(dt);
-  TdmArray *a;
   if (do_copy) {
     a = tdmpy_array_new(ctx, dt, 2, shape, 0);
     if (!a) return NULL;

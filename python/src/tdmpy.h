@@ -32,6 +32,7 @@
 #pragma weak tdm_svd
 #pragma weak tdm_pool_workers
 #pragma weak tdm_map_status
+#pragma weak tdm_buf_device_ptr /* added with this package; older builds lack it */
 
 /* Runs a C call with the GIL released (the call may take a while, and a
  * task or another thread may run Python or tandem meanwhile). */
@@ -46,6 +47,7 @@ typedef struct TdmContext {
   PyObject_HEAD
   tdm_ctx *ctx;             /* NULL once a task's lane context has gone */
   struct TdmContext *root;  /* a task lane's owning Context; NULL at top level */
+  struct TdmArray *arrays;  /* live arrays of a top-level context (array.c) */
   int device;               /* CUDA ordinal asked for (DLPack device id) */
   int lane, worker;         /* for a task lane (tdm_task_env) */
   Py_ssize_t index;
@@ -68,6 +70,7 @@ typedef struct TdmArray {
   Py_ssize_t shape[2];      /* Python shape (ndim of them) */
   Py_ssize_t strides[2];    /* bytes */
   size_t rows, cols, ld;    /* tandem's view of it */
+  struct TdmArray *prev, *next; /* the context's list of live arrays */
 } TdmArray;
 
 extern PyTypeObject TdmContext_Type, TdmArray_Type, TdmRng_Type, TdmPool_Type;
@@ -91,6 +94,11 @@ TdmArray *tdmpy_array_new(TdmContext *ctx, tdm_dtype dt, int ndim, const Py_ssiz
 int tdmpy_array_host(TdmArray *a, int write);
 /* A contiguous copy (host side) with the same shape and dtype. */
 TdmArray *tdmpy_array_copy(TdmArray *a);
+/* An array of c over host memory p (rows x cols, column-major) that a live
+ * whole-buffer Array of c already holds: a view of that Array, or NULL
+ * (no error set) when there is none or the layout does not fit a window.
+ * (A libtandem with views refuses to wrap memory twice.) */
+TdmArray *tdmpy_shared(TdmContext *c, char *p, tdm_dtype dt, size_t rows, size_t cols, int ndim);
 /* Python ndim 0..2 over the same rows x cols (1-D: a row or a column). */
 void tdmpy_set_ndim(TdmArray *a, int ndim);
 /* Copies a strided source (byte strides of the Python axes) into o. */

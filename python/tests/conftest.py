@@ -22,3 +22,14 @@ def cpu():
 @pytest.fixture
 def rs():
     return np.random.default_rng(12345)
+
+
+def on_view(f, *a, **k):
+    """Runs an op on a strided view; skips while libtandem's op refuses
+    views with a leading dimension (the views stream's interim message)."""
+    try:
+        return f(*a, **k)
+    except tandem.InvalidError as e:
+        if "not supported by this op yet" in str(e):
+            pytest.skip(str(e))
+        raise
