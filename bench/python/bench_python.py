@@ -28,8 +28,8 @@ import tandem
 HERE = pathlib.Path(__file__).resolve().parent
 
 
-def per_call(stmt, number, repeat=7):
-    return min(timeit.repeat(stmt, number=number, repeat=repeat)) / number
+def per_call(stmt, number, repeat=7, timer=time.perf_counter):
+    return min(timeit.repeat(stmt, number=number, repeat=repeat, timer=timer)) / number
 
 
 def overhead(ctx):
@@ -44,6 +44,12 @@ def overhead(ctx):
         "eval_tiny_new_out_us": 1e6 * per_call(lambda: ctx.eval("x + 1", x=a), n),
         "sum_tiny_us": 1e6 * per_call(a.sum, n),
         "numpy_add_tiny_us": 1e6 * per_call(lambda: np.add(x, 1, out=xo), n),
+        # CPU time per call: what the call costs even when a loaded machine
+        # takes the core away now and then (wall time counts those gaps)
+        "eval_tiny_cpu_us": 1e6 * per_call(lambda: ctx.eval("x + 1", x=a, out=o), n,
+                                           timer=time.process_time),
+        "numpy_add_tiny_cpu_us": 1e6 * per_call(lambda: np.add(x, 1, out=xo), n,
+                                                timer=time.process_time),
     }
 
 
