@@ -101,8 +101,8 @@ void bench_emit(const bench_run *r, const bench_row *row) { r->emit(r->sink, row
 
 void bench_fail(const bench_run *r, bench_row *row, tdm_status s, const char *why) {
   const char *msg = why ? why : tdm_last_error();
-  int cannot_run = s == TDM_ERR_NO_DEVICE || s == TDM_ERR_NOMEM || s == TDM_ERR_DEVICE_NOMEM ||
-                   (s == TDM_ERR_INTERNAL && strstr(msg, "not built"));
+  int cannot_run = s == TDM_ERR_NO_DEVICE || s == TDM_ERR_UNSUPPORTED || s == TDM_ERR_NOMEM ||
+                   s == TDM_ERR_DEVICE_NOMEM;
   if (cannot_run) {
     char full[1400];
     snprintf(full, sizeof full, "%s: %s", tdm_status_name(s), msg);

@@ -14,6 +14,7 @@ void bench_nested(bench_run *r);
 void bench_stratified(bench_run *r);
 void bench_simulation(bench_run *r);
 void bench_compute_once(bench_run *r);
+void bench_rng(bench_run *r);
 
 const bench_scenario bench_scenarios[] = {
     {"crossprod-chol", "C = X'X and its Cholesky factor; 1 thread vs all", bench_crossprod_chol},
@@ -27,6 +28,7 @@ const bench_scenario bench_scenarios[] = {
     {"simulation", "replicates on their own streams; same results for 1 and N threads",
      bench_simulation},
     {"compute-once", "min, max, mean, var in one pass vs four", bench_compute_once},
+    {"rng", "normal, uniform, Gamma(1,1), Gamma(2,1), Beta(2,3) draws into a buffer", bench_rng},
 };
 const size_t bench_nscenarios = sizeof bench_scenarios / sizeof bench_scenarios[0];
 

@@ -7,7 +7,7 @@ import sys
 import time
 
 NAMES = ["crossprod-chol", "matmul", "vecmath", "three-tasks", "cv-folds", "alloc",
-         "nested", "stratified", "simulation", "compute-once"]
+         "nested", "stratified", "simulation", "compute-once", "rng"]
 
 
 def parse_args(argv):

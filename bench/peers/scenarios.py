@@ -453,9 +453,37 @@ def compute_once():
     return [r]
 
 
+def rng_draws():
+    """numpy's generators filling n values on W threads, one generator per
+    thread from spawned seeds (numpy's documented multithreaded pattern):
+    PCG64 (default_rng) and Philox."""
+    n = int(pick(1e6, 1e8, 5e8))
+    kinds = (("normal", 1, lambda g, o: g.standard_normal(out=o)),
+             ("uniform", 1, lambda g, o: g.random(out=o)),
+             ("gamma(1,1)", 0, lambda g, o: g.standard_gamma(1.0, out=o)),
+             ("gamma(2,1)", 0, lambda g, o: g.standard_gamma(2.0, out=o)),
+             ("beta(2,3)", 0, lambda g, o: o.__setitem__(slice(None), g.beta(2.0, 3.0, o.size))))
+    rows = []
+    with ThreadPoolExecutor(max_workers=W) as ex:
+        for bitgen, backend in ((np.random.PCG64, "numpy"), (np.random.Philox, "numpy-philox")):
+            gens = [np.random.Generator(bitgen(s)) for s in np.random.SeedSequence(2024).spawn(W)]
+            for name, big, fill in kinds:
+                m = n if big else n // 4
+                x = np.empty(m)
+                parts = [x[i * m // W:(i + 1) * m // W] for i in range(W)]
+                fill(gens[0], x[:1])  # warm up
+                t = timed("rng", "%s %s" % (backend, name), reps(3 if SIZE == "full" else 5),
+                          lambda: list(ex.map(lambda i: fill(gens[i], parts[i]), range(W))))
+                rows.append(finish(row("rng", name, "n=%s" % count(m), "f64", backend=backend,
+                                       note="%d threads" % W), t, 8.0 * m / 1e9, "GB/s"))
+                del x, parts
+    return rows
+
+
 RUN = {"crossprod-chol": crossprod_chol, "matmul": matmul, "vecmath": vecmath,
        "three-tasks": three_tasks, "cv-folds": cv_folds, "alloc": alloc, "nested": nested,
-       "stratified": stratified, "simulation": simulation, "compute-once": compute_once}
+       "stratified": stratified, "simulation": simulation, "compute-once": compute_once,
+       "rng": rng_draws}
 
 
 def main():

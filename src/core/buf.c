@@ -23,7 +23,7 @@ static tdm_status tdm__buf_new(tdm_ctx *ctx, tdm_dtype dt, size_t rows, size_t c
              fn, rows, cols, tdm_dtype_name(dt));
   tdm_buf *b = tdm__calloc(1, sizeof *b);
   TDM__CHECK(!b, TDM_ERR_NOMEM, "%s: out of host memory for the buffer handle", fn);
-  b->ctx = ctx->root;
+  b->ctx = tdm__ctx_ref(ctx->root); /* dropped by tdm_buf_destroy */
   b->dt = dt;
   b->rows = rows;
   b->cols = cols;
@@ -41,7 +41,7 @@ tdm_status tdm_buf_create(tdm_ctx *ctx, tdm_dtype dt, size_t rows, size_t cols, 
     b->host = tdm__calloc(1, b->bytes);
     if (!b->host) {
       size_t bytes = b->bytes;
-      tdm__free(b);
+      tdm_buf_destroy(b);
       *out = NULL;
       return tdm__err(TDM_ERR_NOMEM, "tdm_buf_create: out of host memory for %zu bytes", bytes);
     }
@@ -89,6 +89,7 @@ void tdm_buf_destroy(tdm_buf *b) {
   if (b->dev && root->dev) root->dev->free(root->dev_st, b->dev);
   if (!b->wrapped) tdm__free(b->host);
   tdm__free(b);
+  tdm__ctx_unref(root);
 }
 
 size_t tdm_buf_rows(const tdm_buf *b) { return b ? b->rows : 0; }

@@ -1,6 +1,8 @@
 /* config.c -- tdm_config defaults from TDM_BACKEND, TDM_NUM_THREADS and
  * TDM_DEVICE. A malformed value is never silently ignored: its field is
- * set to -1 and the message says which variable and why. */
+ * set to -1 and the message says which variable and why. Spaces around a
+ * value are ignored, in every variable alike. */
+#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,11 +10,26 @@
 
 #include "core/error.h"
 
+/* Spaces around a value are allowed (" 4", "4 ", "\tsim\n"): the word is
+ * copied without them into buf; 0 if it is longer than buf holds. */
+static int tdm__word(const char *s, char *buf, size_t len) {
+  while (isspace((unsigned char)*s)) s++;
+  size_t n = strlen(s);
+  while (n > 0 && isspace((unsigned char)s[n - 1])) n--;
+  if (n >= len) return 0;
+  memcpy(buf, s, n);
+  buf[n] = '\0';
+  return 1;
+}
+
+/* A decimal integer in lo..hi and nothing else (spaces around it aside). */
 static int tdm__parse_int(const char *s, long lo, long hi, long *out) {
-  char *end;
+  char w[32], *end;
+  if (!tdm__word(s, w, sizeof w) || !isdigit((unsigned char)w[w[0] == '+' || w[0] == '-']))
+    return 0;
   errno = 0;
-  long v = strtol(s, &end, 10);
-  if (errno || end == s || *end != '\0' || v < lo || v > hi) return 0;
+  long v = strtol(w, &end, 10);
+  if (errno || *end != '\0' || v < lo || v > hi) return 0;
   *out = v;
   return 1;
 }
@@ -23,11 +40,13 @@ void tdm_config_default(tdm_config *cfg) {
   cfg->threads = 0;
   cfg->device = 0;
   const char *b = getenv("TDM_BACKEND");
+  char w[8];
   if (b && *b) {
-    if (!strcasecmp(b, "auto")) cfg->backend = TDM_AUTO;
-    else if (!strcasecmp(b, "cpu")) cfg->backend = TDM_CPU;
-    else if (!strcasecmp(b, "cuda")) cfg->backend = TDM_CUDA;
-    else if (!strcasecmp(b, "sim")) cfg->backend = TDM_SIM;
+    if (!tdm__word(b, w, sizeof w)) w[0] = '\0';
+    if (!strcasecmp(w, "auto")) cfg->backend = TDM_AUTO;
+    else if (!strcasecmp(w, "cpu")) cfg->backend = TDM_CPU;
+    else if (!strcasecmp(w, "cuda")) cfg->backend = TDM_CUDA;
+    else if (!strcasecmp(w, "sim")) cfg->backend = TDM_SIM;
     else {
       cfg->backend = (tdm_backend)-1;
       tdm__err(TDM_ERR_INVALID, "tdm_config_default: TDM_BACKEND='%s': expected auto, cpu, cuda or sim", b);

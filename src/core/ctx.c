@@ -9,6 +9,7 @@
 #include "core/alloc.h"
 #include "core/ctx_int.h"
 #include "core/error.h"
+#include "core/fork.h"
 
 static const char *tdm__env_or(const char *name) {
   const char *v = getenv(name);
@@ -49,9 +50,8 @@ static tdm_status tdm__open_device(tdm_ctx *ctx) {
     be = &tdm__sim_backend;
   } else {
     s = tdm__cuda_load(&ctx->dev_module, &be, why, sizeof why);
-    if (s != TDM_OK) {
-      if (want == TDM_CUDA)
-        return tdm__err(TDM_ERR_NO_DEVICE, "tdm_ctx_create: TDM_CUDA: %s", why);
+    if (s != TDM_OK) { /* NO_DEVICE, or UNSUPPORTED: this build has no CUDA module */
+      if (want == TDM_CUDA) return tdm__err(s, "tdm_ctx_create: TDM_CUDA: %s", why);
       snprintf(ctx->note, sizeof ctx->note, "%s", why);
       return TDM_OK; /* AUTO: CPU */
     }
@@ -83,21 +83,22 @@ tdm_status tdm_ctx_create(const tdm_config *cfg, tdm_ctx **out) {
   if (cfg) c = *cfg;
   else tdm_config_default(&c);
   TDM__TRY(tdm__cfg_check(&c));
+  tdm__fork_install();
   tdm_ctx *ctx = tdm__calloc(1, sizeof *ctx);
   TDM__CHECK(!ctx, TDM_ERR_NOMEM, "tdm_ctx_create: out of host memory for the context");
   ctx->root = ctx;
+  ctx->refs = 1;
   ctx->cfg = c;
   ctx->threads = c.threads > 0 ? c.threads : tdm__ncpu();
   ctx->cfg.threads = ctx->threads;
   pthread_mutex_init(&ctx->lock, NULL);
+  tdm__fork_track(ctx);
   ctx->host = &tdm__cpu_backend;
   char why[256] = "";
   tdm_status s = ctx->host->open(&ctx->cfg, &ctx->host_st, why, sizeof why);
-  if (s == TDM_OK) s = tdm__open_device(ctx);
+  if (s != TDM_OK) tdm__err_prefix(s, "tdm_ctx_create");
+  else s = tdm__open_device(ctx); /* its messages name tdm_ctx_create */
   if (s != TDM_OK) {
-    if (s == TDM_ERR_NOMEM && !strstr(tdm_last_error(), "tdm_ctx_create"))
-      tdm__err(s, "tdm_ctx_create: out of host memory opening the %s backend",
-               tdm_backend_name(c.backend));
     tdm_ctx_destroy(ctx);
     return s;
   }
@@ -111,7 +112,8 @@ tdm_status tdm__ctx_lane(tdm_ctx *parent, tdm_lane lane, tdm_ctx **out) {
              "tdm__ctx_lane: a GPU lane needs a device: %s", parent->root->note);
   tdm_ctx *c = tdm__calloc(1, sizeof *c);
   TDM__CHECK(!c, TDM_ERR_NOMEM, "tdm__ctx_lane: out of host memory");
-  c->root = parent->root;
+  c->root = tdm__ctx_ref(parent->root);
+  c->refs = 1;
   c->cfg = parent->cfg;
   c->threads = 1;
   c->lane = lane;
@@ -131,8 +133,14 @@ tdm_status tdm__ctx_lane(tdm_ctx *parent, tdm_lane lane, tdm_ctx **out) {
   return TDM_OK;
 }
 
-void tdm_ctx_destroy(tdm_ctx *ctx) {
-  if (!ctx) return;
+tdm_ctx *tdm__ctx_ref(tdm_ctx *ctx) {
+  __atomic_add_fetch(&ctx->refs, 1, __ATOMIC_RELAXED);
+  return ctx;
+}
+
+/* The last reference: close the states, free the caches. */
+static void tdm__ctx_free(tdm_ctx *ctx) {
+  if (ctx->root == ctx) tdm__fork_untrack(ctx);
   if (ctx->dev) {
     ctx->dev->sync(ctx->dev_st);
     ctx->dev->close(ctx->dev_st);
@@ -141,7 +149,19 @@ void tdm_ctx_destroy(tdm_ctx *ctx) {
   if (ctx->ecache) tdm__expr_cache_free(ctx->ecache);
   if (ctx->dev_module) tdm__cuda_unload(ctx->dev_module);
   pthread_mutex_destroy(&ctx->lock);
+  tdm_ctx *root = ctx->root;
   tdm__free(ctx);
+  if (root != ctx) tdm__ctx_unref(root);
+}
+
+void tdm__ctx_unref(tdm_ctx *ctx) {
+  if (__atomic_sub_fetch(&ctx->refs, 1, __ATOMIC_ACQ_REL) == 0) tdm__ctx_free(ctx);
+}
+
+/* The handle's reference: objects made on ctx keep it usable until they
+ * are destroyed, whatever the order. */
+void tdm_ctx_destroy(tdm_ctx *ctx) {
+  if (ctx) tdm__ctx_unref(ctx);
 }
 
 tdm_status tdm_ctx_sync(tdm_ctx *ctx) {

@@ -1,6 +1,9 @@
 /* ctx_int.h -- the body of tdm_ctx: the plan (which backends), the
  * per-side backend states, the shared transfer/op counters and caches.
- * A task lane's context points at its root; counters live in the root. */
+ * A task lane's context points at its root; counters live in the root.
+ * Contexts are reference counted: the handle holds one reference and
+ * every object made on it (buffer, expression, generator, lane) another,
+ * so tdm_ctx_destroy in any order frees nothing still used. */
 #ifndef TDM_CTX_INT_H
 #define TDM_CTX_INT_H
 
@@ -17,6 +20,7 @@ struct tdm__expr_cache; /* src/expr */
 
 struct tdm_ctx {
   tdm_ctx *root;        /* itself for a top-level context */
+  int refs;             /* atomic: the handle's + one per child; a lane holds one on root */
   tdm_config cfg;       /* as asked for, env defaults applied */
   int threads;          /* CPU threads this context may use */
   int auto_place;       /* TDM_AUTO with a device: choose per op */
@@ -30,6 +34,7 @@ struct tdm_ctx {
   uint64_t stats[TDM__ST_COUNT]; /* root's only, atomic */
   struct tdm__expr_cache *ecache; /* root's only */
   pthread_mutex_t lock;    /* guards ecache */
+  tdm_ctx *fork_prev, *fork_next; /* live roots, for the fork() handlers (fork.c) */
 };
 
 /* A context for one task lane: CPU (single-threaded host) or GPU (own
@@ -37,6 +42,12 @@ struct tdm_ctx {
 tdm_status tdm__ctx_lane(tdm_ctx *parent, tdm_lane lane, tdm_ctx **out);
 
 void tdm__stat_add(tdm_ctx *ctx, int which, uint64_t v);
+
+/* A child object takes a reference on the context it keeps (returns ctx)
+ * and drops it when destroyed; the last drop frees the context (a lane's
+ * then drops its root's). tdm_ctx_destroy drops the handle's. */
+tdm_ctx *tdm__ctx_ref(tdm_ctx *ctx);
+void tdm__ctx_unref(tdm_ctx *ctx);
 
 /* Test hook: per-op placement (TDM_AUTO's model) on or off for a context
  * that has a device. TDM_AUTO never opens the sim device by itself, so

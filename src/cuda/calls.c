@@ -31,17 +31,7 @@
 
 #define TDM__DEF_RT(sym) &sym
 #define TDM__DEF_K(sym) &sym
-#ifdef TDM_HAVE_RNG_KERNEL
-#define TDM__DEF_KOPT(sym) &sym
-#else
-#define TDM__DEF_KOPT(sym) NULL
-#endif
-#ifdef TDM_HAVE_EXPR_CODEGEN
 #include "expr/codegen.h"
-#define TDM__DEF_COPT(sym) &sym
-#else
-#define TDM__DEF_COPT(sym) NULL
-#endif
 #define TDM__DEF_BLAS(sym) NULL
 #define TDM__DEF_SOLVER(sym) NULL
 #define TDM__DEF_NVRTC(sym) NULL
@@ -60,8 +50,6 @@ tdm__cuda_calls *tdm_cuda_test_calls(void) { return &tdm__calls; }
  * at compile time (an unevaluated comparison: no link-time reference). */
 #define TDM__TC_RT(field, sym)
 #define TDM__TC_K(field, sym)
-#define TDM__TC_KOPT(field, sym)
-#define TDM__TC_COPT(field, sym)
 #define TDM__TC_DL(field, sym) (void)sizeof(tdm__calls.field == &sym);
 #define TDM__TC_BLAS TDM__TC_DL
 #define TDM__TC_SOLVER TDM__TC_DL
@@ -94,14 +82,6 @@ static void tdm__bind(void *lib, void *slot, const char *name, const char **miss
   if (!p && !*missing) *missing = name;
 }
 
-#define TDM__IS_OPT_KOPT 1
-#define TDM__IS_OPT_COPT 1
-#define TDM__IS_OPT_RT 0
-#define TDM__IS_OPT_K 0
-#define TDM__IS_OPT_BLAS 0
-#define TDM__IS_OPT_SOLVER 0
-#define TDM__IS_OPT_NVRTC 0
-#define TDM__IS_OPT_DRV 0
 
 static pthread_mutex_t tdm__load_lock = PTHREAD_MUTEX_INITIALIZER;
 static int tdm__loaded;          /* 1 ok, -1 failed (message kept) */
@@ -127,8 +107,6 @@ static int tdm__load_real(void) {
   const char *missing = NULL;
 #define TDM__LD_RT(field, sym)
 #define TDM__LD_K(field, sym)
-#define TDM__LD_KOPT(field, sym)
-#define TDM__LD_COPT(field, sym)
 #define TDM__LD_BLAS(field, sym) tdm__bind(lib[TDM__LIB_BLAS], &tdm__calls.field, TDM__STR(sym), &missing);
 #define TDM__LD_SOLVER(field, sym) tdm__bind(lib[TDM__LIB_SOLVER], &tdm__calls.field, TDM__STR(sym), &missing);
 #define TDM__LD_NVRTC(field, sym) tdm__bind(lib[TDM__LIB_NVRTC], &tdm__calls.field, TDM__STR(sym), &missing);
@@ -151,7 +129,7 @@ int tdm__cuda_calls_load(char *why, size_t whylen) {
   if (tdm__calls.fake) {
     const char *unset = NULL;
 #define TDM__CK(lib, field, sym, ret, params)                                                      \
-  if (!tdm__calls.field && !TDM__IS_OPT_##lib && !unset) unset = #field;
+  if (!tdm__calls.field && !unset) unset = #field;
     TDM__CUDA_CALLS(TDM__CK)
 #undef TDM__CK
     pthread_mutex_unlock(&tdm__load_lock);

@@ -16,9 +16,8 @@
 
 /* X(lib, field, symbol, return type, parameters). lib says where the real
  * function comes from: RT (the CUDA runtime, linked statically into the
- * module), K (tandem's kernel launchers, linked), KOPT (a launcher that may
- * be absent from this build), COPT (the expression code generator,
- * src/expr/codegen.c, compiled in when present), and BLAS, SOLVER, NVRTC, DRV (found with
+ * module), K (tandem's kernel launchers and the expression code generator,
+ * src/expr/codegen.c, linked), and BLAS, SOLVER, NVRTC, DRV (found with
  * dlopen/dlsym at module init, so a node without them still loads the
  * module and says what is missing). */
 #define TDM__CUDA_CALLS(X)                                                                         \
@@ -114,8 +113,8 @@
     (tdm_dtype, const void *, const int32_t *, size_t, size_t, int, void *, double *, int, void *)) \
   X(K, kFillLower, tdmk_fill_lower, int, (tdm_dtype, size_t, void *, void *))                       \
   X(K, kZeroLower, tdmk_zero_lower, int, (tdm_dtype, size_t, void *, void *))                       \
-  X(KOPT, kRngFill, tdmk_rng_fill, int, (const tdm__rng_req *, void *, void *))                   \
-  X(COPT, exprSource, tdm__expr_cuda_source, char *,                                                \
+  X(K, kRngFill, tdmk_rng_fill, int, (const tdm__rng_req *, void *, void *))                   \
+  X(K, exprSource, tdm__expr_cuda_source, char *,                                                   \
     (const tdm__prog *, tdm_dtype, int, const tdm_dtype *, const int *))
 
 typedef struct tdm__cuda_calls {

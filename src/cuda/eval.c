@@ -145,9 +145,6 @@ struct tdm_kargs {
 };
 
 static tdm_status tdm__eval(tdm__cu *st, const tdm__prog *prog, const tdm__eval_args *a) {
-  TDM__CHECK(!tdm__calls.exprSource, TDM_ERR_INTERNAL,
-             "expressions on the GPU are not built in this version (the CUDA module was built "
-             "without src/expr/codegen.c)");
   TDM__CHECK(a->nin < 0 || a->nin > TDM__MAX_INPUTS, TDM_ERR_INVALID,
              "in: %d inputs, at most %d", a->nin, TDM__MAX_INPUTS);
   int scalar[TDM__MAX_INPUTS] = {0};

@@ -1,12 +1,8 @@
 /* rng.c -- random numbers on the GPU: the Philox kernels of kernels/rng.cu
- * (the random-number issue) fill a buffer on the state's stream. A build
- * without that file says so instead of pretending to work. */
+ * fill a buffer on the state's stream. */
 #include "cuda/cuda_int.h"
 
 static tdm_status tdm__rng(tdm__cu *st, const tdm__rng_req *req, void *out) {
-  TDM__CHECK(!tdm__calls.kRngFill, TDM_ERR_INTERNAL,
-             "random numbers on the GPU are not built in this version (the CUDA module was "
-             "built without kernels/rng.cu)");
   return tdm__cu_rt((cudaError_t)tdm__calls.kRngFill(req, out, st->stream),
                     "tdmk_rng_fill (kernel launch)");
 }

@@ -26,7 +26,7 @@ tdm_status tdm_expr_compile(tdm_ctx *ctx, const char *src, const char *inputs, t
     tdm__free(e);
     return s;
   }
-  e->ctx = ctx;
+  e->ctx = tdm__ctx_ref(ctx); /* dropped by tdm_expr_destroy */
   *out = e;
   return TDM_OK;
 }
@@ -34,6 +34,7 @@ tdm_status tdm_expr_compile(tdm_ctx *ctx, const char *src, const char *inputs, t
 void tdm_expr_destroy(tdm_expr *e) {
   if (!e) return;
   tdm__prog_release(e->prog);
+  tdm__ctx_unref(e->ctx);
   tdm__free(e);
 }
 

@@ -19,7 +19,7 @@ tdm_status tdm_rng_create(tdm_ctx *ctx, uint64_t seed, uint64_t stream, tdm_rng 
   TDM__CHECK(!ctx, TDM_ERR_INVALID, "%s: ctx: is NULL", fn);
   tdm_rng *r = tdm__malloc(sizeof *r);
   TDM__CHECK(!r, TDM_ERR_NOMEM, "%s: out of host memory", fn);
-  r->ctx = ctx;
+  r->ctx = tdm__ctx_ref(ctx); /* dropped by tdm_rng_destroy */
   r->seed = seed;
   r->stream = stream;
   r->offset = 0;
@@ -27,7 +27,11 @@ tdm_status tdm_rng_create(tdm_ctx *ctx, uint64_t seed, uint64_t stream, tdm_rng 
   return TDM_OK;
 }
 
-void tdm_rng_destroy(tdm_rng *r) { tdm__free(r); }
+void tdm_rng_destroy(tdm_rng *r) {
+  if (!r) return;
+  tdm__ctx_unref(r->ctx);
+  tdm__free(r);
+}
 
 uint64_t tdm_rng_offset(const tdm_rng *r) { return r ? r->offset : 0; }
 
@@ -64,14 +68,15 @@ tdm_status tdm__rng_begin(tdm_rng *r, tdm_buf *out, unsigned dts, tdm__dist d, t
 
 tdm_status tdm__rng_run(tdm_rng *r, tdm_buf *out, tdm__rng_req *q, double flops_per_value,
                         const char *fn) {
-  /* The words this call consumes, and the position after it, must fit. */
+  /* The words this call consumes (exactly: a draw that just fits is
+   * allowed), and the position after it, must fit. */
   unsigned bpv = tdm__rng_slice_blocks(q->dist);
-  uint64_t per = bpv ? 4ull * bpv : tdm__rng_wpv(q->dist, q->dt), words;
-  TDM__CHECK(__builtin_mul_overflow(tdm__rng_padded(q) + 1, per, &words) ||
-                 __builtin_add_overflow(r->offset, words, &words),
-             TDM_ERR_INVALID, "%s: out: %zu values would run past the end of the stream", fn,
-             out->n);
-  words = tdm__rng_words(q);
+  uint64_t words, end;
+  int ovf = bpv ? __builtin_mul_overflow((uint64_t)q->n, 4ull * bpv, &words) ||
+                      __builtin_add_overflow(words, (4 - (r->offset & 3)) & 3, &words)
+                : __builtin_mul_overflow(tdm__rng_padded(q), tdm__rng_wpv(q->dist, q->dt), &words);
+  TDM__CHECK(ovf || __builtin_add_overflow(r->offset, words, &end), TDM_ERR_INVALID,
+             "%s: out: %zu values would run past the end of the stream", fn, out->n);
   tdm__opcost cost = {flops_per_value * (double)out->n, (double)out->bytes};
   tdm__exec ex = tdm__place(r->ctx, &cost, NULL, 0);
   void *po;

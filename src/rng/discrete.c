@@ -75,6 +75,8 @@ tdm_status tdm_rng_bootstrap(tdm_rng *r, tdm_buf *out, size_t n) {
   TDM__CHECK(n == 0, TDM_ERR_INVALID, "%s: n: must be > 0", fn);
   TDM__CHECK(q.dt == TDM_I32 && n > (size_t)INT32_MAX + 1, TDM_ERR_INVALID,
              "%s: n: %zu indices do not fit in i32", fn, n);
+  TDM__CHECK(n - 1 > (size_t)INT64_MAX, TDM_ERR_INVALID, "%s: n: %zu indices do not fit in i64", fn,
+             n);
   tdm__int_params(&q, 0, (uint64_t)n);
   return tdm__rng_run(r, out, &q, 10, fn);
 }
@@ -110,7 +112,8 @@ tdm_status tdm_rng_permutation(tdm_rng *r, tdm_buf *out) {
   TDM__CHECK(q.dt == TDM_I32 && len > (size_t)INT32_MAX + 1, TDM_ERR_INVALID,
              "%s: out: %zu elements cannot be indexed in i32", fn, len);
   uint64_t words; /* consumed as tdm_rng_integers on len values would */
-  TDM__CHECK(__builtin_mul_overflow((uint64_t)len + 1, 4, &words) ||
+  TDM__CHECK(__builtin_mul_overflow((uint64_t)len, 4, &words) ||
+                 __builtin_add_overflow(words, (4 - (r->offset & 3)) & 3, &words) ||
                  __builtin_add_overflow(r->offset, words, &words),
              TDM_ERR_INVALID, "%s: out: %zu values would run past the end of the stream", fn, len);
   tdm_ctx *ctx = r->ctx; /* serial swaps: always on the host */

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "expr/expr_int.h"
 #include "sim/sim_int.h"
 
 #define R(p) tdm__sim_real(p)
@@ -165,8 +166,13 @@ static tdm_status tdm__run_eval(tdm__simq *q, tdm__simcmd *c) {
   return tdm__cpu_eval(&q->cpu, c->a.ev.prog, &c->a.ev.args);
 }
 
+static void tdm__release_prog(void *p) { tdm__prog_release(p); }
+
+/* The queued command holds a reference on prog: the caller may destroy
+ * its expression (or the cache evict it) as soon as this returns. */
 tdm_status tdm__sim_eval(void *st, const tdm__prog *prog, const tdm__eval_args *a) {
-  tdm__simcmd c = {.run = tdm__run_eval};
+  tdm__prog_retain((tdm__prog *)prog);
+  tdm__simcmd c = {.run = tdm__run_eval, .release = tdm__release_prog, .obj = (void *)prog};
   c.a.ev.prog = prog;
   c.a.ev.args = *a;
   c.a.ev.args.out = R(a->out);

@@ -23,6 +23,11 @@ struct tdm__simcmd {
   int async;        /* heap-owned: the queue frees it; failures become sticky */
   int done;         /* waited commands: set when run */
   tdm_status status;
+  /* What the command owns (a reference it was given): release(obj) runs
+   * once, on the queue thread after the command ran, or at once if it
+   * could not be queued. NULL: nothing owned. */
+  void (*release)(void *obj);
+  void *obj;
   char msg[1024];   /* waited commands: the queue thread's error message */
   union {
     struct { void *dst; const void *src; size_t bytes; } copy;
@@ -53,6 +58,8 @@ struct tdm__simq {
   tdm_status err;     /* first failure of an async command, until reported */
   char errmsg[1024];
   tdm__simq *next;    /* in dev->queues */
+  int dead;           /* made before fork(), seen in the child: no thread runs it */
+  tdm__simq *all_prev, *all_next; /* in the process-wide list (fork handlers) */
 };
 
 struct tdm__simdev {
@@ -66,7 +73,8 @@ struct tdm__simdev {
 
 /* queue.c: start/stop a queue's thread; run a command and wait for it
  * (status and message land in the caller's thread), or hand a heap copy
- * to the queue (TDM_ERR_NOMEM if the copy cannot be made); drain. */
+ * to the queue (TDM_ERR_NOMEM if the copy cannot be made); drain. Either
+ * way the command's release(obj) runs exactly once. */
 tdm_status tdm__simq_start(tdm__simq *q, tdm__simdev *dev, int threads);
 void tdm__simq_stop(tdm__simq *q);
 tdm_status tdm__simq_wait(tdm__simq *q, tdm__simcmd *c);
@@ -74,6 +82,10 @@ tdm_status tdm__simq_async(tdm__simq *q, const tdm__simcmd *c);
 tdm_status tdm__simq_sync(tdm__simq *q); /* a context's: the whole device */
 /* Waits until every queue of the device is idle (before freeing memory). */
 void tdm__simdev_drain(tdm__simdev *dev);
+/* fork(): in a child, the parent's queues are dead (no thread runs them):
+ * their calls fail with TDM_ERR_BACKEND and stopping one joins nothing, so
+ * the child can destroy the parent's contexts and make its own. The
+ * handlers are declared in core/fork.h. */
 
 /* mem.c: device memory; handles are tagged pointers, real() untags. */
 void *tdm__sim_real(const void *handle);
@@ -87,6 +99,13 @@ void tdm__sim_free(void *st, void *p);
  * union member and a runner each. */
 tdm_status tdm__simq_call(void *st, tdm_status (*fn)(tdm__cpu *cpu, void *args), const void *args,
                           size_t size, int wait);
+/* The same for a command that reads an object the caller may destroy as
+ * soon as this returns (a program, a table): take a reference first and
+ * pass its release; release(obj) runs once the command ran (or at once
+ * when it could not be queued), so the object outlives the queued work. */
+tdm_status tdm__simq_call_owned(void *st, tdm_status (*fn)(tdm__cpu *cpu, void *args),
+                                const void *args, size_t size, int wait,
+                                void (*release)(void *obj), void *obj);
 
 /* ops.c: the table's copy and op entries. */
 tdm_status tdm__sim_zero(void *st, void *p, size_t bytes);
