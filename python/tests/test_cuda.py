@@ -15,7 +15,7 @@ import tandem
 def cuda():
     try:
         return tandem.Context("cuda")
-    except tandem.NoDeviceError as e:
+    except (tandem.NoDeviceError, tandem.UnsupportedError) as e:
         pytest.skip(f"no GPU: {e}")
 
 
