@@ -1,6 +1,6 @@
 /* ridge.c -- the cross-validated ridge fit of cv-folds and nested, as a
- * user writes it: each training fold is wrapped in place (no copies on the
- * CPU) and added to X'X and X'y with GEMM; tdm_solve_spd fits; the held-out
+ * user writes it: the data is wrapped once, each training fold is a view of
+ * it (no copies on the CPU) and added to X'X and X'y with GEMM; tdm_solve_spd fits; the held-out
  * residuals' mean and variance give the MSE in one pass. Also the plain
  * loop reference the scenarios check against. */
 #include <math.h>
@@ -23,17 +23,14 @@ tdm_status ridge_data_make(tdm_ctx *ctx, size_t n, size_t features, size_t folds
     return TDM_ERR_NOMEM;
   }
   tdm_rng *rng = NULL;
-  tdm_buf *X = NULL, *e = NULL;
-  tdm_status s = tdm_buf_wrap(ctx, TDM_F64, d->p, n, d->xt, &X);
-  if (s == TDM_OK) s = tdm_buf_wrap(ctx, TDM_F64, n, 1, d->y, &e);
+  tdm_status s = tdm_buf_wrap(ctx, TDM_F64, d->p, n, d->xt, &d->X);
+  if (s == TDM_OK) s = tdm_buf_wrap(ctx, TDM_F64, n, 1, d->y, &d->Y);
   if (s == TDM_OK) s = tdm_rng_create(ctx, 2024, 20, &rng);
-  if (s == TDM_OK) s = tdm_rng_normal(rng, X, 0.0, 1.0);
-  if (s == TDM_OK) s = tdm_rng_normal(rng, e, 0.0, 1.0);
-  if (s == TDM_OK) s = tdm_buf_read(X, d->xt); /* the host copy is the wrapped memory */
-  if (s == TDM_OK) s = tdm_buf_read(e, d->y);
+  if (s == TDM_OK) s = tdm_rng_normal(rng, d->X, 0.0, 1.0);
+  if (s == TDM_OK) s = tdm_rng_normal(rng, d->Y, 0.0, 1.0);
+  if (s == TDM_OK) s = tdm_buf_read(d->X, d->xt); /* brings the wrapped memory up to date */
+  if (s == TDM_OK) s = tdm_buf_read(d->Y, d->y);
   tdm_rng_destroy(rng);
-  tdm_buf_destroy(X);
-  tdm_buf_destroy(e);
   if (s != TDM_OK) {
     ridge_data_free(d);
     return s;
@@ -43,10 +40,16 @@ tdm_status ridge_data_make(tdm_ctx *ctx, size_t n, size_t features, size_t folds
     xi[0] = 1.0;
     d->y[i] += xi[1] + sqrt(fabs(xi[2] * xi[3])) + xi[2] - xi[3];
   }
-  return TDM_OK;
+  s = tdm_buf_write(d->X, d->xt); /* the wrapped memory changed: any device copy is dropped */
+  if (s == TDM_OK) s = tdm_buf_write(d->Y, d->y);
+  if (s != TDM_OK) ridge_data_free(d);
+  return s;
 }
 
 void ridge_data_free(ridge_data *d) {
+  tdm_buf_destroy(d->X);
+  tdm_buf_destroy(d->Y);
+  d->X = d->Y = NULL;
   free(d->xt);
   free(d->y);
   d->xt = d->y = NULL;
@@ -56,9 +59,10 @@ static size_t ridge_nk(const ridge_data *d, size_t k) { return d->start[k + 1] -
 
 static tdm_status ridge_wrap(tdm_ctx *ctx, const ridge_data *d, size_t k, tdm_buf **X,
                              tdm_buf **y) {
+  (void)ctx;
   size_t a = d->start[k], nk = ridge_nk(d, k);
-  tdm_status s = tdm_buf_wrap(ctx, TDM_F64, d->p, nk, d->xt + a * d->p, X);
-  if (s == TDM_OK) s = tdm_buf_wrap(ctx, TDM_F64, nk, 1, d->y + a, y);
+  tdm_status s = tdm_buf_view(d->X, 0, a, d->p, nk, X);
+  if (s == TDM_OK) s = tdm_buf_view(d->Y, a, 0, nk, 1, y);
   return s;
 }
 

@@ -31,10 +31,20 @@ static inline size_t tdmk_group_bad_word(size_t G) { return 6 * G; }
 int tdmk_group_reduce(tdm_dtype dt, const void *x, const int32_t *g, size_t n, size_t G, int op,
                       void *acc, double *out, int nblocks, void *stream);
 
-/* C (p x p, column-major): copy the upper triangle into the lower one. */
-int tdmk_fill_lower(tdm_dtype dt, size_t p, void *C, void *stream);
-/* A (n x n): zero the strictly lower triangle. */
-int tdmk_zero_lower(tdm_dtype dt, size_t n, void *A, void *stream);
+/* C (p x p, column-major, columns ldc apart): copy the upper triangle
+ * into the lower one. */
+int tdmk_fill_lower(tdm_dtype dt, size_t p, void *C, size_t ldc, void *stream);
+/* A (n x n, columns lda apart): zero the strictly lower triangle. */
+int tdmk_zero_lower(tdm_dtype dt, size_t n, void *A, size_t lda, void *stream);
+
+/* tdm_copy (kernels/copy.cu): dst (columns ldd apart, ddt) := src (lds,
+ * sdt) over rows x cols, converted as C does. The check kernel leaves in
+ * *bad (device; the caller sets it to all ones) the lowest column-major
+ * index of a value that does not fit ddt (src/core/convert.h). */
+int tdmk_copy(tdm_dtype sdt, const void *src, size_t lds, tdm_dtype ddt, void *dst, size_t ldd,
+              size_t rows, size_t cols, void *stream);
+int tdmk_copy_check(tdm_dtype sdt, const void *src, size_t lds, tdm_dtype ddt, size_t rows,
+                    size_t cols, unsigned long long *bad, void *stream);
 
 /* Random numbers (kernels/rng.cu, issue 6): fills out per req. */
 int tdmk_rng_fill(const tdm__rng_req *req, void *out, void *stream);

@@ -90,15 +90,24 @@ typedef struct tdm__backend {
   tdm_status (*gemm)(void *st, tdm_dtype dt, tdm_trans ta, tdm_trans tb, size_t m, size_t n,
                      size_t k, double alpha, const void *A, size_t lda, const void *B, size_t ldb,
                      double beta, void *C, size_t ldc);
-  /* C (p x p) = X'X for X (n x p), both triangles. */
-  tdm_status (*crossprod)(void *st, tdm_dtype dt, size_t n, size_t p, const void *X, void *C);
+  /* C (p x p) = X'X for X (n x p), both triangles. ld*: leading dimensions. */
+  tdm_status (*crossprod)(void *st, tdm_dtype dt, size_t n, size_t p, const void *X, size_t ldx,
+                          void *C, size_t ldc);
   /* Upper R with A = R'R, strictly-lower part zeroed; not PD: TDM_ERR_NUMERIC. */
-  tdm_status (*cholesky)(void *st, tdm_dtype dt, size_t n, void *A);
-  tdm_status (*solve_spd)(void *st, tdm_dtype dt, size_t n, size_t nrhs, void *A, void *B);
+  tdm_status (*cholesky)(void *st, tdm_dtype dt, size_t n, void *A, size_t lda);
+  tdm_status (*solve_spd)(void *st, tdm_dtype dt, size_t n, size_t nrhs, void *A, size_t lda,
+                          void *B, size_t ldb);
   tdm_status (*eval)(void *st, const tdm__prog *prog, const tdm__eval_args *a);
   tdm_status (*rng_fill)(void *st, const tdm__rng_req *req, void *out);
 
   /* ---- second wave: views, copy, take, nonzero ---- */
+  /* dst := src, rows x cols, columns lds / ldd apart, converted sdt -> ddt
+   * as C does (src/core/convert.h). A pair that can fail is checked first:
+   * a value that does not fit is TDM_ERR_INVALID with *bad = its
+   * column-major index, nothing written (no message set). src and dst do
+   * not overlap. */
+  tdm_status (*copy)(void *st, tdm_dtype sdt, const void *src, size_t lds, tdm_dtype ddt,
+                     void *dst, size_t ldd, size_t rows, size_t cols, size_t *bad);
 
   /* ---- second wave: expressions (eval_reduce) ---- */
 

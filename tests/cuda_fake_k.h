@@ -75,24 +75,24 @@ static int f_kGroupReduce(tdm_dtype dt, const void *x, const int32_t *g, size_t 
   return 0;
 }
 
-static int f_kFillLower(tdm_dtype dt, size_t p, void *C, void *stream) {
+static int f_kFillLower(tdm_dtype dt, size_t p, void *C, size_t ld, void *stream) {
   (void)stream;
   if (fk.kernel_err) return fk.kernel_err;
   for (size_t j = 0; j < p; j++)
     for (size_t i = j + 1; i < p; i++) {
-      if (dt == TDM_F64) ((double *)C)[i + j * p] = ((double *)C)[j + i * p];
-      else ((float *)C)[i + j * p] = ((float *)C)[j + i * p];
+      if (dt == TDM_F64) ((double *)C)[i + j * ld] = ((double *)C)[j + i * ld];
+      else ((float *)C)[i + j * ld] = ((float *)C)[j + i * ld];
     }
   return 0;
 }
 
-static int f_kZeroLower(tdm_dtype dt, size_t n, void *A, void *stream) {
+static int f_kZeroLower(tdm_dtype dt, size_t n, void *A, size_t ld, void *stream) {
   (void)stream;
   if (fk.kernel_err) return fk.kernel_err;
   for (size_t j = 0; j < n; j++)
     for (size_t i = j + 1; i < n; i++) {
-      if (dt == TDM_F64) ((double *)A)[i + j * n] = 0;
-      else ((float *)A)[i + j * n] = 0;
+      if (dt == TDM_F64) ((double *)A)[i + j * ld] = 0;
+      else ((float *)A)[i + j * ld] = 0;
     }
   return 0;
 }
@@ -198,6 +198,8 @@ static int f_kRngFill(const tdm__rng_req *req, void *out, void *s) {
   return 0;
 }
 
+#include "cuda_fake_views.h" /* views stream: kCopy, kCopyCheck */
+
 static void fake_install_k(tdm__cuda_calls *c) {
 #define FK(field) c->field = f_##field;
   FK(kMoments) FK(kGroupReduce) FK(kFillLower) FK(kZeroLower) FK(exprSource) FK(rtcVersion)
@@ -205,6 +207,7 @@ static void fake_install_k(tdm__cuda_calls *c) {
   FK(rtcDestroyProgram) FK(rtcCompileProgram) FK(rtcGetProgramLogSize) FK(rtcGetProgramLog)
   FK(rtcGetCUBINSize) FK(rtcGetCUBIN) FK(rtcGetPTXSize) FK(rtcGetPTX) FK(cuGetErrorName)
   FK(cuModuleLoadData) FK(cuModuleUnload) FK(cuModuleGetFunction) FK(cuLaunchKernel)
+  FK(kCopy) FK(kCopyCheck)
 #undef FK
   c->kRngFill = f_kRngFill;
 }

@@ -1,11 +1,14 @@
-/* buf.c -- buffer handles: create, wrap, write, read, destroy, shape.
- * Sizes are checked for overflow; host memory is allocated at create on
- * a CPU-only context and on first use when a device may hold the data. */
+/* buf.c -- buffer handles: create, wrap, view, destroy, shape. A handle is
+ * a window onto a refcounted storage (buf_int.h); the storage is freed
+ * with its last handle, in whatever order they are destroyed. Sizes are
+ * checked for overflow; host memory is allocated at create on a CPU-only
+ * context and on first use when a device may hold the data. */
 #include <string.h>
 
 #include "core/alloc.h"
 #include "core/buf_int.h"
 #include "core/error.h"
+#include "core/wrap.h"
 
 static tdm_status tdm__buf_new(tdm_ctx *ctx, tdm_dtype dt, size_t rows, size_t cols,
                                const char *fn, tdm_buf **out) {
@@ -22,8 +25,20 @@ static tdm_status tdm__buf_new(tdm_ctx *ctx, tdm_dtype dt, size_t rows, size_t c
              TDM_ERR_INVALID, "%s: rows x cols = %zu x %zu elements of %s overflows the address space",
              fn, rows, cols, tdm_dtype_name(dt));
   tdm_buf *b = tdm__calloc(1, sizeof *b);
-  TDM__CHECK(!b, TDM_ERR_NOMEM, "%s: out of host memory for the buffer handle", fn);
-  b->ctx = tdm__ctx_ref(ctx->root); /* dropped by tdm_buf_destroy */
+  tdm__store *s = b ? tdm__calloc(1, sizeof *s) : NULL;
+  if (!s) {
+    tdm__free(b);
+    return tdm__err(TDM_ERR_NOMEM, "%s: out of host memory for the buffer handle", fn);
+  }
+  s->ctx = tdm__ctx_ref(ctx->root); /* the storage holds the reference (dropped when freed) */
+  s->dt = dt;
+  s->rows = rows;
+  s->cols = cols;
+  s->n = n;
+  s->bytes = bytes;
+  s->refs = 1;
+  b->ctx = ctx->root;
+  b->st = s;
   b->dt = dt;
   b->rows = rows;
   b->cols = cols;
@@ -34,18 +49,34 @@ static tdm_status tdm__buf_new(tdm_ctx *ctx, tdm_dtype dt, size_t rows, size_t c
   return TDM_OK;
 }
 
+/* Drops one handle's reference; the last one frees the copies. */
+static void tdm__store_unref(tdm__store *s) {
+  if (__atomic_sub_fetch(&s->refs, 1, __ATOMIC_ACQ_REL) != 0) return;
+  tdm_ctx *root = s->ctx;
+  if (s->wrapped) tdm__wrap_remove(s);
+  if (s->dev && root->dev) root->dev->free(root->dev_st, s->dev);
+  if (!s->wrapped) tdm__free(s->host);
+  tdm__free(s);
+  tdm__ctx_unref(root); /* the storage's reference, taken in tdm__buf_new */
+}
+
+static void tdm__buf_free(tdm_buf *b) {
+  tdm__store_unref(b->st);
+  tdm__free(b);
+}
+
 tdm_status tdm_buf_create(tdm_ctx *ctx, tdm_dtype dt, size_t rows, size_t cols, tdm_buf **out) {
   TDM__TRY(tdm__buf_new(ctx, dt, rows, cols, "tdm_buf_create", out));
   tdm_buf *b = *out;
   if (!ctx->root->dev) { /* CPU only: the host copy is the only copy */
-    b->host = tdm__calloc(1, b->bytes);
-    if (!b->host) {
+    b->st->host = tdm__calloc(1, b->bytes);
+    if (!b->st->host) {
       size_t bytes = b->bytes;
-      tdm_buf_destroy(b);
+      tdm__buf_free(b);
       *out = NULL;
       return tdm__err(TDM_ERR_NOMEM, "tdm_buf_create: out of host memory for %zu bytes", bytes);
     }
-    b->valid = TDM__HOST;
+    b->st->valid = TDM__HOST;
   }
   return TDM_OK;
 }
@@ -56,40 +87,48 @@ tdm_status tdm_buf_wrap(tdm_ctx *ctx, tdm_dtype dt, size_t rows, size_t cols, vo
   *out = NULL;
   TDM__CHECK(!host, TDM_ERR_INVALID, "tdm_buf_wrap: host: is NULL");
   TDM__TRY(tdm__buf_new(ctx, dt, rows, cols, "tdm_buf_wrap", out));
-  (*out)->host = host;
-  (*out)->wrapped = 1;
-  (*out)->valid = TDM__HOST;
-  return TDM_OK;
-}
-
-tdm_status tdm_buf_write(tdm_buf *b, const void *src) {
-  TDM__CHECK(!b, TDM_ERR_INVALID, "tdm_buf_write: b: is NULL");
-  TDM__CHECK(!src, TDM_ERR_INVALID, "tdm_buf_write: src: is NULL");
-  if (!b->host) {
-    b->host = tdm__malloc(b->bytes);
-    TDM__CHECK(!b->host, TDM_ERR_NOMEM, "tdm_buf_write: out of host memory for %zu bytes", b->bytes);
+  tdm__store *s = (*out)->st;
+  s->host = host;
+  s->valid = TDM__HOST;
+  tdm_status r = tdm__wrap_add(s);
+  if (r != TDM_OK) {
+    s->host = NULL; /* the caller's memory: not ours to free */
+    tdm__buf_free(*out);
+    *out = NULL;
+    return tdm__err_prefix(r, "tdm_buf_wrap");
   }
-  if (b->host != src) memmove(b->host, src, b->bytes);
-  b->valid = TDM__HOST;
   return TDM_OK;
 }
 
-tdm_status tdm_buf_read(tdm_buf *b, void *dst) {
-  TDM__CHECK(!b, TDM_ERR_INVALID, "tdm_buf_read: b: is NULL");
-  TDM__CHECK(!dst, TDM_ERR_INVALID, "tdm_buf_read: dst: is NULL");
-  tdm_status s = tdm__buf_host(b->ctx, b);
-  if (s != TDM_OK) return tdm__err_prefix(s, "tdm_buf_read");
-  if (b->host != dst) memmove(dst, b->host, b->bytes);
+tdm_status tdm_buf_view(tdm_buf *b, size_t r0, size_t c0, size_t nrows, size_t ncols,
+                        tdm_buf **out) {
+  static const char fn[] = "tdm_buf_view";
+  TDM__CHECK(!out, TDM_ERR_INVALID, "%s: out: is NULL", fn);
+  *out = NULL;
+  TDM__CHECK(!b, TDM_ERR_INVALID, "%s: b: is NULL", fn);
+  TDM__CHECK(nrows == 0, TDM_ERR_INVALID, "%s: nrows: must be > 0", fn);
+  TDM__CHECK(ncols == 0, TDM_ERR_INVALID, "%s: ncols: must be > 0", fn);
+  TDM__CHECK(r0 >= b->rows || nrows > b->rows - r0, TDM_ERR_INVALID,
+             "%s: r0, nrows: rows %zu..%zu are outside b's %zu rows", fn, r0,
+             r0 + nrows - 1, b->rows);
+  TDM__CHECK(c0 >= b->cols || ncols > b->cols - c0, TDM_ERR_INVALID,
+             "%s: c0, ncols: columns %zu..%zu are outside b's %zu columns", fn, c0,
+             c0 + ncols - 1, b->cols);
+  tdm_buf *v = tdm__malloc(sizeof *v);
+  TDM__CHECK(!v, TDM_ERR_NOMEM, "%s: out of host memory for the view handle", fn);
+  *v = *b;
+  v->off = b->off + r0 + c0 * b->ld;
+  v->rows = nrows;
+  v->cols = ncols;
+  v->n = nrows * ncols;
+  v->bytes = v->n * tdm_dtype_size(b->dt);
+  __atomic_add_fetch(&b->st->refs, 1, __ATOMIC_ACQ_REL);
+  *out = v;
   return TDM_OK;
 }
 
 void tdm_buf_destroy(tdm_buf *b) {
-  if (!b) return;
-  tdm_ctx *root = b->ctx;
-  if (b->dev && root->dev) root->dev->free(root->dev_st, b->dev);
-  if (!b->wrapped) tdm__free(b->host);
-  tdm__free(b);
-  tdm__ctx_unref(root);
+  if (b) tdm__buf_free(b);
 }
 
 size_t tdm_buf_rows(const tdm_buf *b) { return b ? b->rows : 0; }
@@ -101,5 +140,21 @@ tdm_status tdm__buf_check(tdm_ctx *ctx, const tdm_buf *b, const char *fn, const 
   TDM__CHECK(!b, TDM_ERR_INVALID, "%s: %s: is NULL", fn, arg);
   TDM__CHECK(b->ctx != ctx->root, TDM_ERR_INVALID,
              "%s: %s: belongs to another context (buffers cannot be mixed across contexts)", fn, arg);
+  return TDM_OK;
+}
+
+/* Windows [r, r+rows) x [c, c+cols) of one storage (offset = r + c*ld). */
+int tdm__buf_overlap(const tdm_buf *a, const tdm_buf *b) {
+  if (a->st != b->st) return 0;
+  size_t ld = a->ld;
+  size_t ar = a->off % ld, ac = a->off / ld, br = b->off % ld, bc = b->off / ld;
+  return ar < br + b->rows && br < ar + a->rows && ac < bc + b->cols && bc < ac + a->cols;
+}
+
+tdm_status tdm__buf_require_contig(const tdm_buf *b, const char *fn, const char *arg) {
+  TDM__CHECK(!tdm__buf_contig(b), TDM_ERR_INVALID,
+             "%s: %s: a view with leading dimension %zu != its %zu rows is not supported by this "
+             "op yet (tdm_copy it into a buffer first)",
+             fn, arg, b->ld, b->rows);
   return TDM_OK;
 }

@@ -17,11 +17,13 @@ static tdm_status tdm__same_dt(const tdm_buf *a, const tdm_buf *b, const char *f
   return TDM_OK;
 }
 
-/* BLAS/LAPACK take int dimensions. */
+/* BLAS/LAPACK take int dimensions and leading dimensions. */
 static tdm_status tdm__la_dims(const tdm_buf *b, const char *fn, const char *arg) {
   TDM__CHECK(b->rows > (size_t)INT32_MAX || b->cols > (size_t)INT32_MAX, TDM_ERR_INVALID,
              "%s: %s: %zu x %zu exceeds the 2^31-1 dimension limit of BLAS", fn, arg, b->rows,
              b->cols);
+  TDM__CHECK(b->ld > (size_t)INT32_MAX, TDM_ERR_INVALID,
+             "%s: %s: leading dimension %zu exceeds the 2^31-1 limit of BLAS", fn, arg, b->ld);
   return TDM_OK;
 }
 
@@ -58,7 +60,8 @@ tdm_status tdm_gemm(tdm_ctx *ctx, tdm_trans ta, tdm_trans tb, double alpha, cons
              n);
   TDM__CHECK(C->rows != m || C->cols != n, TDM_ERR_INVALID, "%s: C: %zu x %zu, expected %zu x %zu",
              fn, C->rows, C->cols, m, n);
-  TDM__CHECK(C == A || C == B, TDM_ERR_INVALID, "%s: C: must not alias A or B", fn);
+  TDM__CHECK(tdm__buf_overlap(C, A) || tdm__buf_overlap(C, B), TDM_ERR_INVALID,
+             "%s: C: must not alias A or B (share elements with them)", fn);
   tdm_buf *in[3] = {(tdm_buf *)A, (tdm_buf *)B, C};
   tdm__opcost cost = {2.0 * (double)m * (double)n * (double)k,
                       (double)(A->bytes + B->bytes + 2 * C->bytes)};
@@ -69,8 +72,7 @@ tdm_status tdm_gemm(tdm_ctx *ctx, tdm_trans ta, tdm_trans tb, double alpha, cons
   if (s == TDM_OK) s = tdm__buf_in(ctx, &ex, in[1], &pb);
   if (s == TDM_OK) s = tdm__buf_out(ctx, &ex, C, beta != 0.0, &pc);
   if (s == TDM_OK)
-    s = ex.be->gemm(ex.st, A->dt, ta, tb, m, n, k, alpha, pa, A->rows, pb, B->rows, beta, pc,
-                    C->rows);
+    s = ex.be->gemm(ex.st, A->dt, ta, tb, m, n, k, alpha, pa, A->ld, pb, B->ld, beta, pc, C->ld);
   if (s != TDM_OK) return tdm__err_prefix(s, fn);
   tdm__buf_done(C, &ex);
   return TDM_OK;
@@ -87,7 +89,7 @@ tdm_status tdm_crossprod(tdm_ctx *ctx, const tdm_buf *X, tdm_buf *C) {
   TDM__CHECK(C->rows != X->cols || C->cols != X->cols, TDM_ERR_INVALID,
              "%s: C: %zu x %zu, expected %zu x %zu (X is %zu x %zu)", fn, C->rows, C->cols, X->cols,
              X->cols, X->rows, X->cols);
-  TDM__CHECK(C == X, TDM_ERR_INVALID, "%s: C: must not alias X", fn);
+  TDM__CHECK(tdm__buf_overlap(C, X), TDM_ERR_INVALID, "%s: C: must not alias X (share elements with it)", fn);
   tdm_buf *in[1] = {(tdm_buf *)X};
   tdm__opcost cost = {(double)X->rows * (double)X->cols * (double)X->cols,
                       (double)(X->bytes + C->bytes)};
@@ -96,7 +98,7 @@ tdm_status tdm_crossprod(tdm_ctx *ctx, const tdm_buf *X, tdm_buf *C) {
   void *pc;
   tdm_status s = tdm__buf_in(ctx, &ex, in[0], &px);
   if (s == TDM_OK) s = tdm__buf_out(ctx, &ex, C, 0, &pc);
-  if (s == TDM_OK) s = ex.be->crossprod(ex.st, X->dt, X->rows, X->cols, px, pc);
+  if (s == TDM_OK) s = ex.be->crossprod(ex.st, X->dt, X->rows, X->cols, px, X->ld, pc, C->ld);
   if (s != TDM_OK) return tdm__err_prefix(s, fn);
   tdm__buf_done(C, &ex);
   return TDM_OK;
@@ -110,7 +112,7 @@ tdm_status tdm_cholesky(tdm_ctx *ctx, tdm_buf *A) {
   tdm__exec ex = tdm__place(ctx, &cost, &A, 1);
   void *pa;
   tdm_status s = tdm__buf_out(ctx, &ex, A, 1, &pa);
-  if (s == TDM_OK) s = ex.be->cholesky(ex.st, A->dt, A->rows, pa);
+  if (s == TDM_OK) s = ex.be->cholesky(ex.st, A->dt, A->rows, pa, A->ld);
   if (s == TDM_OK || s == TDM_ERR_NUMERIC) tdm__buf_done(A, &ex); /* A was written either way */
   if (s != TDM_OK) return tdm__err_prefix(s, fn);
   return TDM_OK;
@@ -124,7 +126,7 @@ tdm_status tdm_solve_spd(tdm_ctx *ctx, tdm_buf *A, tdm_buf *B) {
   TDM__TRY(tdm__la_dims(B, fn, "B"));
   TDM__CHECK(B->rows != A->rows, TDM_ERR_INVALID, "%s: B: %zu rows, A is %zu x %zu", fn, B->rows,
              A->rows, A->cols);
-  TDM__CHECK(B == A, TDM_ERR_INVALID, "%s: B: must not alias A", fn);
+  TDM__CHECK(tdm__buf_overlap(B, A), TDM_ERR_INVALID, "%s: B: must not alias A (share elements with it)", fn);
   tdm_buf *in[2] = {A, B};
   double n = (double)A->rows;
   tdm__opcost cost = {n * n * n / 3.0 + 2.0 * n * n * (double)B->cols,
@@ -133,7 +135,7 @@ tdm_status tdm_solve_spd(tdm_ctx *ctx, tdm_buf *A, tdm_buf *B) {
   void *pa, *pb;
   tdm_status s = tdm__buf_out(ctx, &ex, A, 1, &pa);
   if (s == TDM_OK) s = tdm__buf_out(ctx, &ex, B, 1, &pb);
-  if (s == TDM_OK) s = ex.be->solve_spd(ex.st, A->dt, A->rows, B->cols, pa, pb);
+  if (s == TDM_OK) s = ex.be->solve_spd(ex.st, A->dt, A->rows, B->cols, pa, A->ld, pb, B->ld);
   if (s == TDM_OK || s == TDM_ERR_NUMERIC) {
     tdm__buf_done(A, &ex);
     tdm__buf_done(B, &ex);

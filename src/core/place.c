@@ -24,9 +24,9 @@ static int tdm__choose(tdm_ctx *ctx, const tdm__opcost *cost, tdm_buf *const in[
   for (int i = 0; i < nin; i++) {
     const tdm_buf *b = in[i];
     if (!b) continue;
-    unsigned v = __atomic_load_n(&b->valid, __ATOMIC_RELAXED); /* other lanes may copy it now */
-    if (!(v & TDM__DEV) && (v & TDM__HOST)) to_dev += (double)b->bytes;
-    if (!(v & TDM__HOST) && (v & TDM__DEV)) to_host += (double)b->bytes;
+    unsigned v = __atomic_load_n(&b->st->valid, __ATOMIC_RELAXED); /* other lanes may copy it now */
+    if (!(v & TDM__DEV) && (v & TDM__HOST)) to_dev += (double)b->st->bytes; /* the whole storage moves */
+    if (!(v & TDM__HOST) && (v & TDM__DEV)) to_host += (double)b->st->bytes;
   }
   double th = tdm__side_time(&hp, cost, to_host, dp.d2h_bps);
   double td = tdm__side_time(&dp, cost, to_dev, dp.h2d_bps);

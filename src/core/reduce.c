@@ -13,6 +13,7 @@ tdm_status tdm_reduce(tdm_ctx *ctx, const tdm_buf *xc, size_t nops, const tdm_re
   static const char fn[] = "tdm_reduce";
   TDM__CHECK(!ctx, TDM_ERR_INVALID, "%s: ctx: is NULL", fn);
   TDM__TRY(tdm__buf_check(ctx, xc, fn, "x"));
+  TDM__TRY(tdm__buf_require_contig(xc, fn, "x"));
   TDM__CHECK(!tdm__is_float(xc->dt), TDM_ERR_INVALID, "%s: x: dtype %s, expected f32 or f64", fn,
              tdm_dtype_name(xc->dt));
   TDM__CHECK(nops == 0, TDM_ERR_INVALID, "%s: nops: must be > 0", fn);
@@ -64,6 +65,9 @@ tdm_status tdm_group_reduce(tdm_ctx *ctx, const tdm_buf *xc, const tdm_buf *gc, 
   TDM__TRY(tdm__buf_check(ctx, xc, fn, "x"));
   TDM__TRY(tdm__buf_check(ctx, gc, fn, "groups"));
   TDM__TRY(tdm__buf_check(ctx, out, fn, "out"));
+  TDM__TRY(tdm__buf_require_contig(xc, fn, "x"));
+  TDM__TRY(tdm__buf_require_contig(gc, fn, "groups"));
+  TDM__TRY(tdm__buf_require_contig(out, fn, "out"));
   TDM__CHECK(!tdm__is_float(xc->dt), TDM_ERR_INVALID, "%s: x: dtype %s, expected f32 or f64", fn,
              tdm_dtype_name(xc->dt));
   TDM__CHECK(gc->dt != TDM_I32, TDM_ERR_INVALID, "%s: groups: dtype %s, expected i32", fn,

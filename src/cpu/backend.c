@@ -59,4 +59,5 @@ const tdm__backend tdm__cpu_backend = {
     .solve_spd = tdm__cpu_solve_spd,
     .eval = tdm__cpu_eval,
     .rng_fill = tdm__cpu_rng_fill,
+    .copy = tdm__cpu_copy,
 };

@@ -99,9 +99,13 @@ tdm_status tdm__cu_group_reduce(void *st, tdm_dtype dt, const void *x, const int
 tdm_status tdm__cu_gemm(void *st, tdm_dtype dt, tdm_trans ta, tdm_trans tb, size_t m, size_t n,
                         size_t k, double alpha, const void *A, size_t lda, const void *B,
                         size_t ldb, double beta, void *C, size_t ldc);
-tdm_status tdm__cu_crossprod(void *st, tdm_dtype dt, size_t n, size_t p, const void *X, void *C);
-tdm_status tdm__cu_cholesky(void *st, tdm_dtype dt, size_t n, void *A);
-tdm_status tdm__cu_solve_spd(void *st, tdm_dtype dt, size_t n, size_t nrhs, void *A, void *B);
+tdm_status tdm__cu_crossprod(void *st, tdm_dtype dt, size_t n, size_t p, const void *X,
+                             size_t ldx, void *C, size_t ldc);
+tdm_status tdm__cu_copy(void *st, tdm_dtype sdt, const void *src, size_t lds, tdm_dtype ddt,
+                        void *dst, size_t ldd, size_t rows, size_t cols, size_t *bad);
+tdm_status tdm__cu_cholesky(void *st, tdm_dtype dt, size_t n, void *A, size_t lda);
+tdm_status tdm__cu_solve_spd(void *st, tdm_dtype dt, size_t n, size_t nrhs, void *A, size_t lda,
+                             void *B, size_t ldb);
 tdm_status tdm__cu_eval(void *st, const tdm__prog *prog, const tdm__eval_args *a);
 tdm_status tdm__cu_rng_fill(void *st, const tdm__rng_req *req, void *out);
 

@@ -34,43 +34,43 @@ tdm_status tdm__cu_gemm(void *state, tdm_dtype dt, tdm_trans ta, tdm_trans tb, s
 }
 
 static tdm_status tdm__crossprod(tdm__cu *st, tdm_dtype dt, size_t n, size_t p, const void *X,
-                                 void *C) {
+                                 size_t ldx, void *C, size_t ldc) {
   cublasHandle_t h;
   TDM__TRY(tdm__cu_blas_handle(st, &h));
   if (dt == TDM_F64) {
     double one = 1, zero = 0;
     TDM__TRY(tdm__cu_blas(tdm__calls.blasDsyrk(h, CUBLAS_FILL_MODE_UPPER, CUBLAS_OP_T, (int)p, (int)n,
-                                            &one, X, (int)n, &zero, C, (int)p),
+                                            &one, X, (int)ldx, &zero, C, (int)ldc),
                           "cublasDsyrk"));
   } else {
     float one = 1, zero = 0;
     TDM__TRY(tdm__cu_blas(tdm__calls.blasSsyrk(h, CUBLAS_FILL_MODE_UPPER, CUBLAS_OP_T, (int)p, (int)n,
-                                            &one, X, (int)n, &zero, C, (int)p),
+                                            &one, X, (int)ldx, &zero, C, (int)ldc),
                           "cublasSsyrk"));
   }
-  return tdm__cu_rt((cudaError_t)tdm__calls.kFillLower(dt, p, C, st->stream),
+  return tdm__cu_rt((cudaError_t)tdm__calls.kFillLower(dt, p, C, ldc, st->stream),
                     "tdmk_fill_lower (kernel launch)");
 }
 
 tdm_status tdm__cu_crossprod(void *state, tdm_dtype dt, size_t n, size_t p, const void *X,
-                             void *C) {
+                             size_t ldx, void *C, size_t ldc) {
   tdm__cu *st = state;
   tdm_status s = tdm__cu_begin(st);
-  if (s == TDM_OK) s = tdm__crossprod(st, dt, n, p, X, C);
+  if (s == TDM_OK) s = tdm__crossprod(st, dt, n, p, X, ldx, C, ldc);
   return tdm__cu_end(st, s);
 }
 
 /* potrf of the upper triangle, waited for; TDM_ERR_NUMERIC when devInfo
  * says a leading minor is not positive. The lower part is left as is. */
-static tdm_status tdm__potrf(tdm__cu *st, tdm_dtype dt, size_t n, void *A) {
+static tdm_status tdm__potrf(tdm__cu *st, tdm_dtype dt, size_t n, void *A, size_t lda) {
   cusolverDnHandle_t h;
   TDM__TRY(tdm__cu_sol_handle(st, &h));
   int lwork = 0;
   if (dt == TDM_F64)
-    TDM__TRY(tdm__cu_sol(tdm__calls.solDpotrfBuf(h, CUBLAS_FILL_MODE_UPPER, (int)n, A, (int)n, &lwork),
+    TDM__TRY(tdm__cu_sol(tdm__calls.solDpotrfBuf(h, CUBLAS_FILL_MODE_UPPER, (int)n, A, (int)lda, &lwork),
                          "cusolverDnDpotrf_bufferSize"));
   else
-    TDM__TRY(tdm__cu_sol(tdm__calls.solSpotrfBuf(h, CUBLAS_FILL_MODE_UPPER, (int)n, A, (int)n, &lwork),
+    TDM__TRY(tdm__cu_sol(tdm__calls.solSpotrfBuf(h, CUBLAS_FILL_MODE_UPPER, (int)n, A, (int)lda, &lwork),
                          "cusolverDnSpotrf_bufferSize"));
   size_t es = dt == TDM_F64 ? 8 : 4;
   size_t wbytes = ((size_t)(lwork > 0 ? lwork : 0) * es + 15) / 16 * 16;
@@ -79,10 +79,10 @@ static tdm_status tdm__potrf(tdm__cu *st, tdm_dtype dt, size_t n, void *A) {
   int *info = (int *)((char *)ws + wbytes);
   tdm_status s;
   if (dt == TDM_F64)
-    s = tdm__cu_sol(tdm__calls.solDpotrf(h, CUBLAS_FILL_MODE_UPPER, (int)n, A, (int)n, ws, lwork, info),
+    s = tdm__cu_sol(tdm__calls.solDpotrf(h, CUBLAS_FILL_MODE_UPPER, (int)n, A, (int)lda, ws, lwork, info),
                     "cusolverDnDpotrf");
   else
-    s = tdm__cu_sol(tdm__calls.solSpotrf(h, CUBLAS_FILL_MODE_UPPER, (int)n, A, (int)n, ws, lwork, info),
+    s = tdm__cu_sol(tdm__calls.solSpotrf(h, CUBLAS_FILL_MODE_UPPER, (int)n, A, (int)lda, ws, lwork, info),
                     "cusolverDnSpotrf");
   if (s == TDM_OK)
     s = tdm__cu_rt(tdm__calls.MemcpyAsync(st->small, info, sizeof(int), cudaMemcpyDeviceToHost,
@@ -100,24 +100,25 @@ static tdm_status tdm__potrf(tdm__cu *st, tdm_dtype dt, size_t n, void *A) {
   return TDM_OK;
 }
 
-static tdm_status tdm__zero_lower(tdm__cu *st, tdm_dtype dt, size_t n, void *A) {
-  return tdm__cu_rt((cudaError_t)tdm__calls.kZeroLower(dt, n, A, st->stream),
+static tdm_status tdm__zero_lower(tdm__cu *st, tdm_dtype dt, size_t n, void *A, size_t lda) {
+  return tdm__cu_rt((cudaError_t)tdm__calls.kZeroLower(dt, n, A, lda, st->stream),
                     "tdmk_zero_lower (kernel launch)");
 }
 
-tdm_status tdm__cu_cholesky(void *state, tdm_dtype dt, size_t n, void *A) {
+tdm_status tdm__cu_cholesky(void *state, tdm_dtype dt, size_t n, void *A, size_t lda) {
   tdm__cu *st = state;
   tdm_status s = tdm__cu_begin(st);
-  if (s == TDM_OK) s = tdm__potrf(st, dt, n, A);
-  if (s == TDM_OK) s = tdm__zero_lower(st, dt, n, A);
+  if (s == TDM_OK) s = tdm__potrf(st, dt, n, A, lda);
+  if (s == TDM_OK) s = tdm__zero_lower(st, dt, n, A, lda);
   /* Not positive definite: potrf has already waited for its writes to A. */
   return tdm__cu_end(st, s);
 }
 
-tdm_status tdm__cu_solve_spd(void *state, tdm_dtype dt, size_t n, size_t nrhs, void *A, void *B) {
+tdm_status tdm__cu_solve_spd(void *state, tdm_dtype dt, size_t n, size_t nrhs, void *A, size_t lda,
+                             void *B, size_t ldb) {
   tdm__cu *st = state;
   tdm_status s = tdm__cu_begin(st);
-  if (s == TDM_OK) s = tdm__potrf(st, dt, n, A);
+  if (s == TDM_OK) s = tdm__potrf(st, dt, n, A, lda);
   if (s == TDM_OK) {
     cusolverDnHandle_t h;
     void *info = NULL;
@@ -126,15 +127,15 @@ tdm_status tdm__cu_solve_spd(void *state, tdm_dtype dt, size_t n, size_t nrhs, v
      * checks rule out; its status return covers the rest. */
     if (s == TDM_OK) s = tdm__cu_scratch(st, sizeof(int), &info);
     if (s == TDM_OK && dt == TDM_F64)
-      s = tdm__cu_sol(tdm__calls.solDpotrs(h, CUBLAS_FILL_MODE_UPPER, (int)n, (int)nrhs, A, (int)n, B,
-                                        (int)n, info),
+      s = tdm__cu_sol(tdm__calls.solDpotrs(h, CUBLAS_FILL_MODE_UPPER, (int)n, (int)nrhs, A, (int)lda, B,
+                                        (int)ldb, info),
                       "cusolverDnDpotrs");
     else if (s == TDM_OK)
-      s = tdm__cu_sol(tdm__calls.solSpotrs(h, CUBLAS_FILL_MODE_UPPER, (int)n, (int)nrhs, A, (int)n, B,
-                                        (int)n, info),
+      s = tdm__cu_sol(tdm__calls.solSpotrs(h, CUBLAS_FILL_MODE_UPPER, (int)n, (int)nrhs, A, (int)lda, B,
+                                        (int)ldb, info),
                       "cusolverDnSpotrs");
     tdm__cu_release(st, info);
   }
-  if (s == TDM_OK) s = tdm__zero_lower(st, dt, n, A);
+  if (s == TDM_OK) s = tdm__zero_lower(st, dt, n, A, lda);
   return tdm__cu_end(st, s);
 }

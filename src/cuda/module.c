@@ -260,6 +260,7 @@ static const tdm__backend tdm__cuda_backend = {
     .crossprod = tdm__cu_crossprod,
     .cholesky = tdm__cu_cholesky,
     .solve_spd = tdm__cu_solve_spd,
+    .copy = tdm__cu_copy,
     .eval = tdm__cu_eval,
     .rng_fill = tdm__cu_rng_fill,
 };

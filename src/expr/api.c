@@ -41,6 +41,7 @@ void tdm_expr_destroy(tdm_expr *e) {
 static tdm_status tdm__eval_prog(tdm_ctx *ctx, tdm__prog *p, tdm_buf *out, tdm_buf *const in[],
                                  const char *fn) {
   TDM__TRY(tdm__buf_check(ctx, out, fn, "out"));
+  TDM__TRY(tdm__buf_require_contig(out, fn, "out"));
   TDM__CHECK(p->nin > 0 && !in, TDM_ERR_INVALID, "%s: in: is NULL but the expression has %d input%s",
              fn, p->nin, p->nin == 1 ? "" : "s");
   tdm__eval_args a = {0};
@@ -52,6 +53,7 @@ static tdm_status tdm__eval_prog(tdm_ctx *ctx, tdm__prog *p, tdm_buf *out, tdm_b
     char arg[48];
     snprintf(arg, sizeof arg, "in[%d] (%s)", i, p->names[i]);
     TDM__TRY(tdm__buf_check(ctx, in[i], fn, arg));
+    TDM__TRY(tdm__buf_require_contig(in[i], fn, arg));
     TDM__CHECK(in[i]->n != out->n && in[i]->n != 1, TDM_ERR_INVALID,
                "%s: %s: %zu x %zu has %zu elements; out has %zu (inputs have out's elements or 1)",
                fn, arg, in[i]->rows, in[i]->cols, in[i]->n, out->n);

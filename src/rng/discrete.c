@@ -108,6 +108,7 @@ tdm_status tdm_rng_permutation(tdm_rng *r, tdm_buf *out) {
   static const char fn[] = "tdm_rng_permutation";
   tdm__rng_req q;
   TDM__TRY(tdm__rng_begin(r, out, TDM__DT(TDM_I32) | TDM__DT(TDM_I64), TDM__RNG_INTEGER, &q, fn));
+  TDM__TRY(tdm__buf_require_contig(out, fn, "out"));
   size_t len = out->n;
   TDM__CHECK(q.dt == TDM_I32 && len > (size_t)INT32_MAX + 1, TDM_ERR_INVALID,
              "%s: out: %zu elements cannot be indexed in i32", fn, len);

@@ -100,6 +100,7 @@ const tdm__backend tdm__sim_backend = {
     .solve_spd = tdm__sim_solve_spd,
     .eval = tdm__sim_eval,
     .rng_fill = tdm__sim_rng_fill,
+    .copy = tdm__sim_copy,
 };
 
 /* ---- test hooks (sim.h) ---------------------------------------------------- */

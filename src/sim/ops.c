@@ -122,43 +122,52 @@ tdm_status tdm__sim_gemm(void *st, tdm_dtype dt, tdm_trans ta, tdm_trans tb, siz
 }
 
 static tdm_status tdm__run_crossprod(tdm__simq *q, tdm__simcmd *c) {
-  return tdm__cpu_crossprod(&q->cpu, c->a.xp.dt, c->a.xp.n, c->a.xp.p, c->a.xp.X, c->a.xp.C);
+  return tdm__cpu_crossprod(&q->cpu, c->a.xp.dt, c->a.xp.n, c->a.xp.p, c->a.xp.X, c->a.xp.ldx,
+                            c->a.xp.C, c->a.xp.ldc);
 }
 
-tdm_status tdm__sim_crossprod(void *st, tdm_dtype dt, size_t n, size_t p, const void *X, void *C) {
+tdm_status tdm__sim_crossprod(void *st, tdm_dtype dt, size_t n, size_t p, const void *X,
+                              size_t ldx, void *C, size_t ldc) {
   tdm__simcmd c = {.run = tdm__run_crossprod};
   c.a.xp.dt = dt;
   c.a.xp.n = n;
   c.a.xp.p = p;
   c.a.xp.X = R(X);
+  c.a.xp.ldx = ldx;
   c.a.xp.C = R(C);
+  c.a.xp.ldc = ldc;
   return tdm__simq_async(st, &c);
 }
 
 static tdm_status tdm__run_chol(tdm__simq *q, tdm__simcmd *c) {
-  return tdm__cpu_cholesky(&q->cpu, c->a.la.dt, c->a.la.n, c->a.la.A);
+  return tdm__cpu_cholesky(&q->cpu, c->a.la.dt, c->a.la.n, c->a.la.A, c->a.la.lda);
 }
 
 /* Waits: "not positive definite" is this call's answer. */
-tdm_status tdm__sim_cholesky(void *st, tdm_dtype dt, size_t n, void *A) {
+tdm_status tdm__sim_cholesky(void *st, tdm_dtype dt, size_t n, void *A, size_t lda) {
   tdm__simcmd c = {.run = tdm__run_chol};
   c.a.la.dt = dt;
   c.a.la.n = n;
   c.a.la.A = R(A);
+  c.a.la.lda = lda;
   return tdm__simq_wait(st, &c);
 }
 
 static tdm_status tdm__run_solve(tdm__simq *q, tdm__simcmd *c) {
-  return tdm__cpu_solve_spd(&q->cpu, c->a.la.dt, c->a.la.n, c->a.la.nrhs, c->a.la.A, c->a.la.B);
+  return tdm__cpu_solve_spd(&q->cpu, c->a.la.dt, c->a.la.n, c->a.la.nrhs, c->a.la.A, c->a.la.lda,
+                            c->a.la.B, c->a.la.ldb);
 }
 
-tdm_status tdm__sim_solve_spd(void *st, tdm_dtype dt, size_t n, size_t nrhs, void *A, void *B) {
+tdm_status tdm__sim_solve_spd(void *st, tdm_dtype dt, size_t n, size_t nrhs, void *A, size_t lda,
+                              void *B, size_t ldb) {
   tdm__simcmd c = {.run = tdm__run_solve};
   c.a.la.dt = dt;
   c.a.la.n = n;
   c.a.la.nrhs = nrhs;
   c.a.la.A = R(A);
+  c.a.la.lda = lda;
   c.a.la.B = R(B);
+  c.a.la.ldb = ldb;
   return tdm__simq_wait(st, &c);
 }
 

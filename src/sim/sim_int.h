@@ -36,8 +36,8 @@ struct tdm__simcmd {
              double *out; } grp;
     struct { tdm_dtype dt; tdm_trans ta, tb; size_t m, n, k; double alpha; const void *A;
              size_t lda; const void *B; size_t ldb; double beta; void *C; size_t ldc; } gemm;
-    struct { tdm_dtype dt; size_t n, p; const void *X; void *C; } xp;
-    struct { tdm_dtype dt; size_t n, nrhs; void *A, *B; } la;
+    struct { tdm_dtype dt; size_t n, p, ldx, ldc; const void *X; void *C; } xp;
+    struct { tdm_dtype dt; size_t n, nrhs, lda, ldb; void *A, *B; } la;
     struct { const tdm__prog *prog; tdm__eval_args args; } ev;
     struct { tdm__rng_req req; void *out; } rng;
     /* tdm__simq_call: any CPU kernel over a packed argument block. */
@@ -107,6 +107,10 @@ tdm_status tdm__simq_call_owned(void *st, tdm_status (*fn)(tdm__cpu *cpu, void *
                                 const void *args, size_t size, int wait,
                                 void (*release)(void *obj), void *obj);
 
+/* copy.c: tdm_copy's kernel. */
+tdm_status tdm__sim_copy(void *st, tdm_dtype sdt, const void *src, size_t lds, tdm_dtype ddt,
+                         void *dst, size_t ldd, size_t rows, size_t cols, size_t *bad);
+
 /* ops.c: the table's copy and op entries. */
 tdm_status tdm__sim_zero(void *st, void *p, size_t bytes);
 tdm_status tdm__sim_h2d(void *st, void *dst, const void *src, size_t bytes);
@@ -119,9 +123,11 @@ tdm_status tdm__sim_group_reduce(void *st, tdm_dtype dt, const void *x, const in
 tdm_status tdm__sim_gemm(void *st, tdm_dtype dt, tdm_trans ta, tdm_trans tb, size_t m, size_t n,
                          size_t k, double alpha, const void *A, size_t lda, const void *B,
                          size_t ldb, double beta, void *C, size_t ldc);
-tdm_status tdm__sim_crossprod(void *st, tdm_dtype dt, size_t n, size_t p, const void *X, void *C);
-tdm_status tdm__sim_cholesky(void *st, tdm_dtype dt, size_t n, void *A);
-tdm_status tdm__sim_solve_spd(void *st, tdm_dtype dt, size_t n, size_t nrhs, void *A, void *B);
+tdm_status tdm__sim_crossprod(void *st, tdm_dtype dt, size_t n, size_t p, const void *X,
+                             size_t ldx, void *C, size_t ldc);
+tdm_status tdm__sim_cholesky(void *st, tdm_dtype dt, size_t n, void *A, size_t lda);
+tdm_status tdm__sim_solve_spd(void *st, tdm_dtype dt, size_t n, size_t nrhs, void *A, size_t lda,
+                             void *B, size_t ldb);
 tdm_status tdm__sim_eval(void *st, const tdm__prog *prog, const tdm__eval_args *a);
 tdm_status tdm__sim_rng_fill(void *st, const tdm__rng_req *req, void *out);
 
