@@ -151,11 +151,17 @@ def test_slicing_views_write_through(cpu):
     a = cpu.asarray(x)
     v = a[1:4, 2:4]
     assert v.is_view and v.host_address == x[1:, 2:].ctypes.data
-    on_view(cpu.eval, "x + 7", x=v, out=v)
+    cpu.copy(np.full((3, 2), 7.0, order="F"), out=v)  # tdm_copy writes into the view
+    vn = v.numpy()  # a strided numpy view of the same memory
+    assert vn.ctypes.data == x[1:, 2:].ctypes.data and vn.strides == (8, 48)
     expect = np.zeros((6, 5))
     expect[1:4, 2:4] = 7
     np.testing.assert_array_equal(x, expect)
-    del a
+    col = a[:, 4]  # a column: contiguous, so every op takes it
+    cpu.eval("x + 5", x=col, out=col)
+    expect[:, 4] += 5
+    np.testing.assert_array_equal(x, expect)
+    del a, col
     gc.collect()
     np.testing.assert_array_equal(v.numpy(), np.full((3, 2), 7.0))
 
