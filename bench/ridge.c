@@ -1,6 +1,6 @@
 /* ridge.c -- the cross-validated ridge fit of cv-folds and nested, as a
- * user writes it: the data is wrapped once, each training fold is a view of
- * it (no copies on the CPU) and added to X'X and X'y with GEMM; tdm_solve_spd fits; the held-out
+ * user writes it: the data is wrapped once and each fold is a view of it
+ * (no copies on the CPU) and added to X'X and X'y with GEMM; tdm_solve_spd fits; the held-out
  * residuals' mean and variance give the MSE in one pass. Also the plain
  * loop reference the scenarios check against. */
 #include <math.h>
@@ -23,14 +23,17 @@ tdm_status ridge_data_make(tdm_ctx *ctx, size_t n, size_t features, size_t folds
     return TDM_ERR_NOMEM;
   }
   tdm_rng *rng = NULL;
-  tdm_status s = tdm_buf_wrap(ctx, TDM_F64, d->p, n, d->xt, &d->X);
-  if (s == TDM_OK) s = tdm_buf_wrap(ctx, TDM_F64, n, 1, d->y, &d->Y);
+  tdm_buf *X = NULL, *e = NULL;
+  tdm_status s = tdm_buf_wrap(ctx, TDM_F64, d->p, n, d->xt, &X);
+  if (s == TDM_OK) s = tdm_buf_wrap(ctx, TDM_F64, n, 1, d->y, &e);
   if (s == TDM_OK) s = tdm_rng_create(ctx, 2024, 20, &rng);
-  if (s == TDM_OK) s = tdm_rng_normal(rng, d->X, 0.0, 1.0);
-  if (s == TDM_OK) s = tdm_rng_normal(rng, d->Y, 0.0, 1.0);
-  if (s == TDM_OK) s = tdm_buf_read(d->X, d->xt); /* brings the wrapped memory up to date */
-  if (s == TDM_OK) s = tdm_buf_read(d->Y, d->y);
+  if (s == TDM_OK) s = tdm_rng_normal(rng, X, 0.0, 1.0);
+  if (s == TDM_OK) s = tdm_rng_normal(rng, e, 0.0, 1.0);
+  if (s == TDM_OK) s = tdm_buf_read(X, d->xt); /* the host copy is the wrapped memory */
+  if (s == TDM_OK) s = tdm_buf_read(e, d->y);
   tdm_rng_destroy(rng);
+  d->X = X;
+  d->Y = e;
   if (s != TDM_OK) {
     ridge_data_free(d);
     return s;
@@ -40,8 +43,8 @@ tdm_status ridge_data_make(tdm_ctx *ctx, size_t n, size_t features, size_t folds
     xi[0] = 1.0;
     d->y[i] += xi[1] + sqrt(fabs(xi[2] * xi[3])) + xi[2] - xi[3];
   }
-  s = tdm_buf_write(d->X, d->xt); /* the wrapped memory changed: any device copy is dropped */
-  if (s == TDM_OK) s = tdm_buf_write(d->Y, d->y);
+  s = tdm_buf_write(X, d->xt); /* the wrapped memory changed */
+  if (s == TDM_OK) s = tdm_buf_write(e, d->y);
   if (s != TDM_OK) ridge_data_free(d);
   return s;
 }

@@ -13,7 +13,7 @@ typedef struct ridge_data {
   size_t n, p, folds; /* p counts the intercept */
   double *xt;         /* p x n: column i is observation i, (1, x_i1, ..., x_i,p-1) */
   double *y;          /* n */
-  tdm_buf *X, *Y;     /* xt and y wrapped once; the folds are views of them */
+  tdm_buf *X, *Y;     /* xt and y wrapped once; folds are views of them */
   size_t start[RIDGE_MAX_FOLDS + 1]; /* fold k holds observations [start[k], start[k+1]) */
 } ridge_data;
 

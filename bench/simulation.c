@@ -1,9 +1,13 @@
 /* simulation.c -- a simulation study: R replicates, each drawing its own
  * data from its own stream (stream = replicate index: x, e ~ N(0,1),
  * y = 1 + 2x + e) and fitting two slope estimators, OLS and ridge
- * (lambda = n/10). Run on a 1-worker pool and an N-worker pool; the
- * estimates must be identical (ops inside a task may still use idle cores). Also checked: replicate 0 refitted from
- * the same stream in plain loops, and the estimators' means. */
+ * (lambda = n/10). Run on a 1-worker pool and an N-worker pool, each with
+ * a GPU lane when the context has a device (the map hands replicates to
+ * the lane too, so the device takes its share); the estimates must be
+ * identical (to 1e-12 with a device: its reductions may add in another
+ * order). Ops inside a task may still use idle cores. Also checked:
+ * replicate 0 refitted from the same stream in plain loops, and the
+ * estimators' means. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +19,7 @@ typedef struct si_state {
   tdm_pool *pool;
   size_t n, R;
   double *ols, *ridge; /* R each */
+  unsigned char *on_gpu; /* R: the replicate ran on a GPU lane */
 } si_state;
 
 static tdm_status si_rep(const tdm_task_env *env, size_t i, void *arg) {
@@ -41,6 +46,7 @@ static tdm_status si_rep(const tdm_task_env *env, size_t i, void *arg) {
     double cxy = cross - (double)n * xs[0] * ym, cxx = (double)(n - 1) * xs[1];
     s->ols[i] = cxy / cxx;
     s->ridge[i] = cxy / (cxx + 0.1 * (double)n);
+    s->on_gpu[i] = env->lane == TDM_LANE_GPU;
   }
   tdm_buf_destroy(x);
   tdm_buf_destroy(e);
@@ -53,7 +59,10 @@ static tdm_status si_rep(const tdm_task_env *env, size_t i, void *arg) {
 static tdm_status si_once(void *p, int xfer, double *secs) {
   (void)xfer;
   si_state *s = p;
-  tdm_schedule sched = {TDM_SCHED_STATIC, 0, TDM_LANE_ANY};
+  /* With GPU lanes whoever is free takes the next replicate, so each lane's
+   * share follows its rate from the first run; CPU-only keeps STATIC blocks. */
+  int lanes = tdm_pool_workers(s->pool, TDM_LANE_GPU) > 0;
+  tdm_schedule sched = {lanes ? TDM_SCHED_DYNAMIC : TDM_SCHED_STATIC, 0, TDM_LANE_ANY};
   double t = bench_now();
   tdm_status st = tdm_map(s->pool, s->R, si_rep, s, sched);
   *secs = bench_now() - t;
@@ -101,25 +110,31 @@ static void si_summary(const double *v, size_t R, double *mean, double *sd) {
 
 void bench_simulation(bench_run *r) {
   si_state st = {NULL, r->size == BENCH_SMALL ? 1000 : r->size == BENCH_FULL ? 100000 : 10000,
-                 r->size == BENCH_SMALL ? 100 : 1000, NULL, NULL};
+                 r->size == BENCH_SMALL ? 100 : 1000, NULL, NULL, NULL};
   int reps = bench_reps(r, 3);
   char size[64], many[40], cnt[32];
   snprintf(size, sizeof size, "%zu reps n=%s", st.R, bench_count((double)st.n, cnt, sizeof cnt));
-  snprintf(many, sizeof many, "%d worker%s", r->threads, r->threads == 1 ? "" : "s");
+  int G = r->device ? 1 : 0; /* a GPU lane when there is a device */
+  snprintf(many, sizeof many, "%d worker%s%s", r->threads, r->threads == 1 ? "" : "s",
+           G ? " + GPU lane" : "");
   bench_row rows[2];
-  bench_row_init(r, &rows[0], "1 worker", "f64", size);
+  bench_row_init(r, &rows[0], G ? "1 worker + GPU lane" : "1 worker", "f64", size);
   bench_row_init(r, &rows[1], many, "f64", size);
   if (bench_skipping(r, rows, 2)) return;
   double *res[2][2] = {{malloc(st.R * sizeof(double)), malloc(st.R * sizeof(double))},
                        {malloc(st.R * sizeof(double)), malloc(st.R * sizeof(double))}};
-  tdm_status s = res[0][0] && res[0][1] && res[1][0] && res[1][1] ? TDM_OK : TDM_ERR_NOMEM;
+  st.on_gpu = calloc(st.R, 1);
+  double gpu_share[2] = {0, 0};
+  tdm_status s = res[0][0] && res[0][1] && res[1][0] && res[1][1] && st.on_gpu ? TDM_OK : TDM_ERR_NOMEM;
   const char *why = s == TDM_OK ? NULL : "out of host memory";
   for (int v = 0; v < 2 && s == TDM_OK; v++) {
-    tdm_pool_config pc = {v == 0 ? 1 : r->threads, 0};
+    tdm_pool_config pc = {v == 0 ? 1 : r->threads, G};
     rows[v].threads = pc.cpu_workers;
     st.ols = res[v][0], st.ridge = res[v][1];
     s = tdm_pool_create(r->ctx, &pc, &st.pool);
     if (s == TDM_OK) s = bench_time(r, &rows[v], reps, 0, si_once, &st);
+    for (size_t i = 0; i < st.R; i++) gpu_share[v] += st.on_gpu[i];
+    gpu_share[v] /= (double)st.R; /* of the last run */
     tdm_pool_destroy(st.pool);
     st.pool = NULL;
     if (s != TDM_OK) break;
@@ -148,13 +163,19 @@ void bench_simulation(bench_run *r) {
       bench_check(&rows[v], bench_close(rm, rexp, 6.0, rsd / sqrt((double)st.R) + 1e-3),
                   "mean ridge slope %.6g is not within 6 SE of %.6g", rm, rexp);
     }
-    snprintf(rows[0].note, sizeof rows[0].note, "OLS %.4f (sd %.4f), ridge %.4f (sd %.4f)", om,
-             osd, rm, rsd);
+    char lane0[40] = "", lane1[40] = "";
+    if (G) {
+      snprintf(lane0, sizeof lane0, "; GPU lane ran %.0f%%", 100.0 * gpu_share[0]);
+      snprintf(lane1, sizeof lane1, "; GPU lane ran %.0f%%", 100.0 * gpu_share[1]);
+    }
+    snprintf(rows[0].note, sizeof rows[0].note, "OLS %.4f (sd %.4f), ridge %.4f (sd %.4f)%s", om,
+             osd, rm, rsd, lane0);
     char sp[32];
-    snprintf(rows[1].note, sizeof rows[1].note, "%s 1 worker%s",
+    snprintf(rows[1].note, sizeof rows[1].note, "%s 1 worker%s%s",
              bench_speedup(rows[0].median_s, rows[1].median_s, sp, sizeof sp),
-             strcmp(rows[1].check, "ok") ? "" : "; same estimates");
+             strcmp(rows[1].check, "ok") ? "" : "; same estimates", lane1);
   }
   bench_finish(r, rows, 2, s, why);
   for (int v = 0; v < 2; v++) free(res[v][0]), free(res[v][1]);
+  free(st.on_gpu);
 }

@@ -276,7 +276,7 @@ Test(task_lanes, concurrent_readers_copy_once, .timeout = 120) {
     r2.expect += s;
   }
   tdm_ctx_stats_reset(ctx);
-  cr_assert_eq(tdm_map(p, 64, read_item, &r2, (tdm_schedule){TDM_SCHED_DYNAMIC, 1, TDM_LANE_ANY}), TDM_OK);
+  cr_assert_eq(tdm_map(p, 64, read_item, &r2, (tdm_schedule){TDM_SCHED_DYNAMIC, 1, TDM_LANE_CPU}), TDM_OK);
   tdm_ctx_stats(ctx, &st);
   cr_assert_eq(st.d2h_count, 1);
   cr_assert_eq(atomic_load(&r2.bad), 0);

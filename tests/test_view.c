@@ -213,3 +213,92 @@ Test(view, unwritten_storage_and_partial_write) {
     tdm_ctx_destroy(ctx);
   }
 }
+
+/* Allocation failures on the new paths: each leaves the state as it was. */
+Test(view, allocation_failures) {
+  tdm_ctx *ctx = ts_ctx(TDM_SIM, 1);
+  tdm_buf *b, *v;
+  cr_assert_eq(tdm_buf_create(ctx, TDM_F64, R, C, &b), TDM_OK);
+  cr_assert_eq(tdm_buf_view(b, 1, 1, 3, 3, &v), TDM_OK);
+  double w[9] = {1, 2, 3, 4, 5, 6, 7, 8, 9}, got[R * C];
+  /* a partial write to a never-written storage needs its host copy */
+  tdm__alloc_fail_after(1);
+  cr_assert_eq(tdm_buf_write(v, w), TDM_ERR_NOMEM);
+  cr_assert(strstr(tdm_last_error(), "tdm_buf_write: out of host memory"), "%s", tdm_last_error());
+  cr_assert_eq(tdm_buf_write(v, w), TDM_OK);
+  /* a random fill of a strided view needs a fresh buffer */
+  tdm_rng *g;
+  cr_assert_eq(tdm_rng_create(ctx, 3, 4, &g), TDM_OK);
+  tdm__alloc_fail_after(1);
+  cr_assert_eq(tdm_rng_normal(g, v, 0, 1), TDM_ERR_NOMEM);
+  cr_assert_eq(tdm_rng_offset(g), 0, "nothing drawn");
+  cr_assert_eq(tdm_buf_read(v, got), TDM_OK);
+  cr_assert(memcmp(got, w, sizeof w) == 0, "the view is unchanged");
+  /* the device copy of a storage for a copy */
+  tdm_buf *d;
+  cr_assert_eq(tdm_buf_create(ctx, TDM_F64, 3, 3, &d), TDM_OK);
+  tdm__alloc_fail_after(1);
+  tdm_status s = tdm_copy(ctx, v, d);
+  cr_assert(s == TDM_ERR_DEVICE_NOMEM || s == TDM_ERR_NOMEM, "%s", tdm_status_name(s));
+  cr_assert(strstr(tdm_last_error(), "tdm_copy"), "%s", tdm_last_error());
+  tdm__alloc_fail_after(0);
+  cr_assert_eq(tdm_copy(ctx, v, d), TDM_OK, "%s", tdm_last_error());
+  cr_assert_eq(tdm_buf_read(d, got), TDM_OK);
+  cr_assert(memcmp(got, w, sizeof w) == 0);
+  tdm_rng_destroy(g);
+  tdm_buf_destroy(d);
+  tdm_buf_destroy(v);
+  tdm_buf_destroy(b);
+  tdm_ctx_destroy(ctx);
+}
+
+/* The wrap's own pointer written back from a partial view while the device
+ * holds newer data: the rest is fetched around a saved copy of the window;
+ * no memory for that copy is NOMEM and nothing changes. */
+Test(view, wrap_changed_partial_needs_memory) {
+  tdm_ctx *ctx = ts_ctx(TDM_SIM, 1);
+  double x[R * C];
+  fill(x, R * C, 0);
+  tdm_buf *b, *v;
+  cr_assert_eq(tdm_buf_wrap(ctx, TDM_F64, R, C, x, &b), TDM_OK);
+  cr_assert_eq(tdm_buf_view(b, 2, 2, 3, 3, &v), TDM_OK);
+  double two = 2;
+  tdm_buf *s = ts_buf(ctx, TDM_F64, 1, 1, &two);
+  cr_assert_eq(tdm_eval(ctx, "x * s", "x,s", b, (tdm_buf *[]){b, s}), TDM_OK);
+  tdm__alloc_fail_after(1);
+  cr_assert_eq(tdm_buf_write(v, x + 2 + 2 * R), TDM_ERR_NOMEM);
+  cr_assert(strstr(tdm_last_error(), "tdm_buf_write:"), "%s", tdm_last_error());
+  double got[R * C];
+  cr_assert_eq(tdm_buf_read(b, got), TDM_OK);
+  for (size_t i = 0; i < R * C; i++) cr_assert_eq(got[i], 2.0 * (double)i, "the device copy kept");
+  tdm_buf_destroy(s);
+  tdm_buf_destroy(v);
+  tdm_buf_destroy(b);
+  tdm_ctx_destroy(ctx);
+}
+
+/* The context first, then the handles: views keep working and the last
+ * handle frees the storage (and with it the context). */
+Test(view, context_destroyed_before_views) {
+  tdm_backend bes[2] = {TDM_CPU, TDM_SIM};
+  for (int k = 0; k < 2; k++) {
+    long live = tdm__alloc_live();
+    tdm_ctx *ctx = ts_ctx(bes[k], 1);
+    double a[R * C], got[R * C], want[R * C];
+    fill(a, R * C, 3);
+    tdm_buf *b = ts_buf(ctx, TDM_F64, R, C, a), *v, *w;
+    cr_assert_eq(tdm_buf_view(b, 2, 2, 4, 3, &v), TDM_OK);
+    cr_assert_eq(tdm_buf_create(ctx, TDM_F64, 4, 3, &w), TDM_OK);
+    cr_assert_eq(tdm_copy(ctx, v, w), TDM_OK); /* on sim: device copies exist */
+    tdm_ctx_destroy(ctx);
+    tdm_buf_destroy(b);
+    cr_assert_eq(tdm_buf_read(v, got), TDM_OK, "%s", tdm_last_error());
+    window(a, R, 2, 2, 4, 3, want);
+    cr_assert(memcmp(got, want, 12 * sizeof(double)) == 0);
+    cr_assert_eq(tdm_buf_read(w, got), TDM_OK);
+    cr_assert(memcmp(got, want, 12 * sizeof(double)) == 0);
+    tdm_buf_destroy(w);
+    tdm_buf_destroy(v);
+    cr_assert_eq(tdm__alloc_live(), live, "backend %d: everything freed", k);
+  }
+}

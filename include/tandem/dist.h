@@ -19,8 +19,12 @@ typedef struct tdm_dist tdm_dist;
  * duplicate of MPI_COMM_WORLD, so its messages never meet the program's.
  * Collective over MPI_COMM_WORLD. */
 TDM_API tdm_status tdm_dist_init(int *argc, char ***argv, tdm_dist **out);
-/* Frees the handle; calls MPI_Finalize only if tdm_dist_init started MPI.
- * Collective. NULL is a no-op. */
+/* Frees the handle; calls MPI_Finalize only if tdm_dist_init started MPI,
+ * and then only once the process's last live handle is finalized (handles
+ * may be finalized in any order). tandem's communicator returns MPI errors
+ * (MPI_ERRORS_RETURN), so they come back as statuses, never as an abort.
+ * After the program's own MPI_Finalize: TDM_ERR_INVALID (the handle is
+ * still freed). Collective. NULL is a no-op. */
 TDM_API tdm_status tdm_dist_finalize(tdm_dist *d);
 
 TDM_API int tdm_dist_rank(const tdm_dist *d);       /* 0..size-1; -1 for NULL */
@@ -39,7 +43,9 @@ TDM_API tdm_status tdm_dist_config(const tdm_dist *d, tdm_config *cfg);
 TDM_API tdm_status tdm_dist_set_ctx(tdm_dist *d, tdm_ctx *ctx);
 
 /* Collective: every rank calls it with the same n, sched and result_bytes,
- * from one thread, not from inside a task of the map.
+ * from one thread, not from inside a task of the map. A rank whose d is
+ * NULL still takes part in the argument check on its newest live handle,
+ * so every rank returns TDM_ERR_INVALID. After MPI_Finalize: TDM_ERR_INVALID.
  * Runs fn(env, i, arg) once for each i in [0, n), on some rank, with
  * env->index = i. fn writes result_bytes of result at
  * results + i*result_bytes (results is usually reached through arg); when
@@ -51,8 +57,11 @@ TDM_API tdm_status tdm_dist_set_ctx(tdm_dist *d, tdm_ctx *ctx);
  *    thread and works too. GUIDED: as DYNAMIC with chunks shrinking as
  *    max(sched.chunk, remaining / (2 * ranks)).
  *  - pool: the rank runs its share through tdm_map(pool, ...) with the same
- *    kind of schedule; NULL runs it on the calling thread, with env->ctx set
- *    by tdm_dist_set_ctx and env->lane TDM_LANE_CPU.
+ *    kind of schedule on all the pool's lanes (its GPU lanes too); NULL
+ *    runs it on the calling thread, with env->ctx set by tdm_dist_set_ctx
+ *    and env->lane TDM_LANE_CPU.
+ *  - A task returns a tdm_status; any other value is TDM_ERR_INVALID
+ *    naming the index.
  *  - Which rank runs an index never changes a result: give task i random
  *    stream i (tdm_rng_create(ctx, seed, i, ...)) and the results are the
  *    same bytes for any number of ranks and any schedule.

@@ -255,6 +255,10 @@ TDM_API void tdm_pool_destroy(tdm_pool *p); /* waits for submitted work */
 /* CPU workers (TDM_LANE_CPU), GPU lanes (TDM_LANE_GPU) or both (TDM_LANE_ANY). */
 TDM_API int tdm_pool_workers(const tdm_pool *p, tdm_lane lane);
 typedef tdm_status (*tdm_task_fn)(const tdm_task_env *env, void *arg);
+/* Tasks may submit, map and wait inside tasks up to this depth on one
+ * thread (a waiting worker runs other tasks on its stack); deeper,
+ * tdm_submit and tdm_map return TDM_ERR_INVALID. */
+#define TDM_TASK_MAX_DEPTH 1000
 TDM_API tdm_status tdm_submit(tdm_pool *p, tdm_lane lane, tdm_task_fn fn, void *arg, tdm_future **out);
 TDM_API tdm_status tdm_future_wait(tdm_future *f); /* the task's own status */
 /* Releasing a future whose task has not finished is allowed: it still runs. */

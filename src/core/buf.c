@@ -30,7 +30,7 @@ static tdm_status tdm__buf_new(tdm_ctx *ctx, tdm_dtype dt, size_t rows, size_t c
     tdm__free(b);
     return tdm__err(TDM_ERR_NOMEM, "%s: out of host memory for the buffer handle", fn);
   }
-  s->ctx = tdm__ctx_ref(ctx->root); /* the storage holds the reference (dropped when freed) */
+  s->ctx = tdm__ctx_ref(ctx->root); /* the storage holds the handles' reference */
   s->dt = dt;
   s->rows = rows;
   s->cols = cols;
@@ -57,7 +57,7 @@ static void tdm__store_unref(tdm__store *s) {
   if (s->dev && root->dev) root->dev->free(root->dev_st, s->dev);
   if (!s->wrapped) tdm__free(s->host);
   tdm__free(s);
-  tdm__ctx_unref(root); /* the storage's reference, taken in tdm__buf_new */
+  tdm__ctx_unref(root);
 }
 
 static void tdm__buf_free(tdm_buf *b) {

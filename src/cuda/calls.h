@@ -111,14 +111,14 @@
     (tdm_dtype, const void *, size_t, unsigned, int, tdm__moments *, tdm__moments *, void *))       \
   X(K, kGroupReduce, tdmk_group_reduce, int,                                                        \
     (tdm_dtype, const void *, const int32_t *, size_t, size_t, int, void *, double *, int, void *)) \
-  X(K, kFillLower, tdmk_fill_lower, int, (tdm_dtype, size_t, void *, size_t, void *))                       \
-  X(K, kZeroLower, tdmk_zero_lower, int, (tdm_dtype, size_t, void *, size_t, void *))                       \
+  X(K, kFillLower, tdmk_fill_lower, int, (tdm_dtype, size_t, void *, size_t, void *))               \
+  X(K, kZeroLower, tdmk_zero_lower, int, (tdm_dtype, size_t, void *, size_t, void *))               \
   X(K, kCopy, tdmk_copy, int,                                                                       \
     (tdm_dtype, const void *, size_t, tdm_dtype, void *, size_t, size_t, size_t, void *))           \
   X(K, kCopyCheck, tdmk_copy_check, int,                                                            \
     (tdm_dtype, const void *, size_t, tdm_dtype, size_t, size_t, unsigned long long *, void *))     \
   X(K, kRngFill, tdmk_rng_fill, int, (const tdm__rng_req *, void *, void *))                   \
-  X(K,   exprSource, tdm__expr_cuda_source, char *,                                                \
+  X(K, exprSource, tdm__expr_cuda_source, char *,                                                   \
     (const tdm__prog *, tdm_dtype, int, const tdm_dtype *, const int *))
 
 typedef struct tdm__cuda_calls {

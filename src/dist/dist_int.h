@@ -17,11 +17,29 @@ struct tdm_dist {
   int owns_mpi;       /* tdm_dist_init called MPI_Init_thread */
   int thread_level;   /* what MPI provides */
   tdm_ctx *ctx;       /* env->ctx of pool-less maps */
+  tdm_dist *next;     /* the live handles of this process (init.c) */
 };
+
+/* The newest live handle, NULL if none: a rank that passes NULL to a
+ * collective still takes part in its argument check on this one, so the
+ * other ranks are not left waiting. */
+tdm_dist *tdm__dist_latest(void);
+/* 1 once MPI_Finalize has run (nothing of MPI may be called then). */
+int tdm__dist_mpi_gone(void);
+
+/* A status a task may return: one of the enum's values (fits a key's 8 bits). */
+#define TDM__DIST_ONE(name, text) +1
+enum { TDM__DIST_NSTATUS = 0 TDM_STATUS_MAP(TDM__DIST_ONE) };
+#undef TDM__DIST_ONE
+_Static_assert(TDM__DIST_NSTATUS <= 256, "a failure key keeps a status in 8 bits");
+static inline int tdm__dist_status_valid(tdm_status s) {
+  return (unsigned)s < (unsigned)TDM__DIST_NSTATUS;
+}
 
 /* ---- plan.c: pure arithmetic, no MPI ------------------------------------- */
 /* A failure is one key: index << 8 | status; the smallest key is the lowest
- * failing index. TDM__DIST_NONE: no failure. */
+ * failing index. TDM__DIST_NONE: no failure. Lossless: indices are below
+ * 2^56 and statuses are checked to be the enum's (run.c) before packing. */
 #define TDM__DIST_NONE UINT64_MAX
 #define TDM__DIST_MAX_N ((size_t)1 << 56)
 static inline uint64_t tdm__dist_key(size_t i, tdm_status s) {

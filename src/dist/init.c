@@ -14,6 +14,47 @@ tdm_status tdm__dist_mpi_err(int code, const char *fn, const char *call) {
   return tdm__err(TDM_ERR_BACKEND, "%s: MPI %s failed: %s", fn, call, text);
 }
 
+/* ---- the live handles ------------------------------------------------------ */
+static pthread_mutex_t tdm__dist_mu = PTHREAD_MUTEX_INITIALIZER;
+static tdm_dist *tdm__dist_live;  /* newest first */
+static int tdm__dist_finalize_due; /* an owner was finalized while others lived */
+
+tdm_dist *tdm__dist_latest(void) {
+  pthread_mutex_lock(&tdm__dist_mu);
+  tdm_dist *d = tdm__dist_live;
+  pthread_mutex_unlock(&tdm__dist_mu);
+  return d;
+}
+
+int tdm__dist_mpi_gone(void) {
+  int fin = 0;
+  MPI_Finalized(&fin);
+  return fin;
+}
+
+static void tdm__dist_register(tdm_dist *d) {
+  pthread_mutex_lock(&tdm__dist_mu);
+  d->next = tdm__dist_live;
+  tdm__dist_live = d;
+  pthread_mutex_unlock(&tdm__dist_mu);
+}
+
+/* Removes d; 1 when MPI_Finalize is now due (d or an earlier owner started
+ * MPI and no handle is left). */
+static int tdm__dist_unregister(tdm_dist *d) {
+  pthread_mutex_lock(&tdm__dist_mu);
+  for (tdm_dist **pp = &tdm__dist_live; *pp; pp = &(*pp)->next)
+    if (*pp == d) {
+      *pp = d->next;
+      break;
+    }
+  if (d->owns_mpi) tdm__dist_finalize_due = 1;
+  int due = tdm__dist_finalize_due && !tdm__dist_live;
+  if (due) tdm__dist_finalize_due = 0;
+  pthread_mutex_unlock(&tdm__dist_mu);
+  return due;
+}
+
 #define TDM__MPI_INIT(call, what)                                              \
   do {                                                                         \
     int rc_ = (call);                                                          \
@@ -45,6 +86,9 @@ tdm_status tdm_dist_init(int *argc, char ***argv, tdm_dist **out) {
     d->owns_mpi = 1;
   }
   TDM__MPI_INIT(MPI_Comm_dup(MPI_COMM_WORLD, &d->comm), "Comm_dup");
+  /* MPI errors on tandem's traffic come back as statuses (the duplicate
+   * and the node communicator split from it inherit this). */
+  TDM__MPI_INIT(MPI_Comm_set_errhandler(d->comm, MPI_ERRORS_RETURN), "Comm_set_errhandler");
   TDM__MPI_INIT(MPI_Comm_rank(d->comm, &d->rank), "Comm_rank");
   TDM__MPI_INIT(MPI_Comm_size(d->comm, &d->size), "Comm_size");
   TDM__MPI_INIT(MPI_Comm_split_type(d->comm, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node),
@@ -52,6 +96,7 @@ tdm_status tdm_dist_init(int *argc, char ***argv, tdm_dist **out) {
   TDM__MPI_INIT(MPI_Comm_rank(node, &d->local_rank), "Comm_rank");
   TDM__MPI_INIT(MPI_Comm_size(node, &d->local_size), "Comm_size");
   MPI_Comm_free(&node);
+  tdm__dist_register(d);
   *out = d;
   return TDM_OK;
 fail:
@@ -64,10 +109,19 @@ fail:
 
 tdm_status tdm_dist_finalize(tdm_dist *d) {
   if (!d) return TDM_OK;
+  if (tdm__dist_mpi_gone()) { /* the program's MPI_Finalize came first */
+    tdm__dist_unregister(d);
+    tdm__free(d);
+    return tdm__err(TDM_ERR_INVALID, "tdm_dist_finalize: MPI was already finalized (finalize "
+                    "tandem's handles before MPI_Finalize); the handle is freed");
+  }
   int rc = MPI_Comm_free(&d->comm);
-  if (rc == MPI_SUCCESS && d->owns_mpi) rc = MPI_Finalize();
+  /* MPI_Finalize, if tandem started MPI, once the last handle goes: a
+   * handle finalized after the one that started MPI still works till then. */
+  int due = tdm__dist_unregister(d);
+  if (due && rc == MPI_SUCCESS) rc = MPI_Finalize();
   tdm__free(d);
-  if (rc != MPI_SUCCESS) return tdm__dist_mpi_err(rc, "tdm_dist_finalize", "Finalize");
+  if (rc != MPI_SUCCESS) return tdm__dist_mpi_err(rc, "tdm_dist_finalize", due ? "Finalize" : "Comm_free");
   return TDM_OK;
 }
 

@@ -80,7 +80,14 @@ static tdm_status tdm__static_ranges(tdm_dist *d, size_t n, tdm__ranges *all, in
 
 tdm_status tdm_dist_map(tdm_dist *d, tdm_pool *pool, size_t n, tdm_map_fn fn, void *arg,
                         tdm_schedule sched, void *results, size_t result_bytes) {
-  TDM__CHECK(!d, TDM_ERR_INVALID, "tdm_dist_map: d: is NULL");
+  TDM__CHECK(tdm__dist_mpi_gone(), TDM_ERR_INVALID,
+             "tdm_dist_map: MPI was already finalized (map before MPI_Finalize)");
+  if (!d) { /* still take part in the check, so no rank is left waiting */
+    tdm_dist *any = tdm__dist_latest();
+    tdm_status s = tdm__err(TDM_ERR_INVALID, "tdm_dist_map: d: is NULL");
+    if (any) tdm__map_agree(any, s, n, sched, result_bytes);
+    return tdm__err(TDM_ERR_INVALID, "tdm_dist_map: d: is NULL");
+  }
   TDM__TRY(tdm__map_agree(d, tdm__map_check(fn, sched, n, results, result_bytes), n, sched,
                           result_bytes));
   if (n == 0) return TDM_OK;

@@ -39,6 +39,15 @@ uint64_t tdm__dist_run_fail(tdm__dist_run *rn) {
   return k;
 }
 
+/* Runs index env->index; a status outside the enum is TDM_ERR_INVALID. */
+static tdm_status tdm__dist_call(tdm__dist_run *rn, const tdm_task_env *env) {
+  tdm_status s = rn->fn(env, env->index, rn->arg);
+  if (!tdm__dist_status_valid(s))
+    s = tdm__err(TDM_ERR_INVALID, "index %zu returned %d, which is not a tdm_status", env->index,
+                 (int)s);
+  return s;
+}
+
 typedef struct tdm__chunk_arg {
   tdm__dist_run *rn;
   size_t lo;
@@ -49,7 +58,7 @@ static tdm_status tdm__chunk_task(const tdm_task_env *env, size_t j, void *p) {
   tdm__chunk_arg *c = p;
   tdm_task_env e = *env;
   e.index = c->lo + j;
-  tdm_status s = c->rn->fn(&e, e.index, c->rn->arg);
+  tdm_status s = tdm__dist_call(c->rn, &e);
   if (s != TDM_OK) tdm__dist_run_note(c->rn, e.index, s);
   return s;
 }
@@ -67,7 +76,7 @@ void tdm__dist_run_range(tdm__dist_run *rn, size_t lo, size_t hi) {
   tdm_task_env e = {rn->d->ctx, TDM_LANE_CPU, 0, 0};
   for (size_t i = lo; i < hi; i++) {
     e.index = i;
-    tdm_status s = rn->fn(&e, i, rn->arg);
+    tdm_status s = tdm__dist_call(rn, &e);
     if (s != TDM_OK) {
       tdm__dist_run_note(rn, i, s);
       return; /* later indices of the range cannot be the lowest failure */

@@ -77,7 +77,6 @@ tdm_status tdm__rng_run(tdm_rng *r, tdm_buf *out, tdm__rng_req *q, double flops_
                 : __builtin_mul_overflow(tdm__rng_padded(q), tdm__rng_wpv(q->dist, q->dt), &words);
   TDM__CHECK(ovf || __builtin_add_overflow(r->offset, words, &end), TDM_ERR_INVALID,
              "%s: out: %zu values would run past the end of the stream", fn, out->n);
-  words = tdm__rng_words(q);
   if (!tdm__buf_contig(out)) { /* a strided view: the values of a fresh buffer of its shape */
     tdm_buf *tmp;
     TDM__TRY(tdm_buf_create(r->ctx, out->dt, out->rows, out->cols, &tmp));

@@ -14,5 +14,6 @@ void tdm__task_atfork_child(void) {
   me->id = 0;
   me->gl = NULL;
   me->depth = 0;
+  me->nest = 0; /* no task body runs in the child */
   tdm__parker_init(tdm__my_parker());
 }

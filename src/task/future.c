@@ -70,6 +70,8 @@ static tdm_status tdm__future_call(tdm_future *f, const tdm__where *w) {
   env.index = 0;
   tdm__err_clear();
   tdm_status s = f->fn(&env, f->arg);
+  if (!tdm__status_valid(s))
+    s = tdm__err(TDM_ERR_INVALID, "the task returned %d, which is not a tdm_status", (int)s);
   if (w->gpu) { /* the future completes when the lane's device work has */
     tdm_status s2 = tdm_ctx_sync(env.ctx);
     if (s == TDM_OK) s = s2;
@@ -97,6 +99,7 @@ tdm_status tdm_submit(tdm_pool *p, tdm_lane lane, tdm_task_fn fn, void *arg, tdm
   TDM__CHECK(lane == TDM_LANE_GPU && p->G == 0, TDM_ERR_NO_DEVICE,
              "%s: lane: TDM_LANE_GPU, but the pool has no GPU lane (the context has no device: %s)",
              fn_name, tdm_ctx_device_note(p->ctx));
+  TDM__TRY(tdm__nest_check(fn_name));
   tdm_future *f = tdm__fcache_take(sizeof *f);
   TDM__CHECK(!f, TDM_ERR_NOMEM, "%s: out of host memory for the task", fn_name);
   int dual = lane == TDM_LANE_ANY && p->G > 0;
@@ -111,7 +114,10 @@ tdm_status tdm_submit(tdm_pool *p, tdm_lane lane, tdm_task_fn fn, void *arg, tdm
     const tdm__where at = {0, self};
     atomic_init(&f->claimed, 1);
     atomic_init(&f->refs, 1);
+    tdm__self *me = tdm__me();
+    me->nest++;
     f->status = tdm__future_call(f, &at);
+    me->nest--;
     tdm__latch_init(&f->done, 0);
     if (out) *out = f;
     else tdm__future_unref(f);

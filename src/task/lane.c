@@ -4,6 +4,8 @@
  * well and run wherever they are claimed first) from the pool's GPU queue.
  * A lane that waits runs other GPU work meanwhile and never takes a CPU
  * worker, so a GPU task waiting on CPU tasks blocks no CPU worker. */
+#include <string.h>
+
 #include "core/error.h"
 #include "task/task_int.h"
 
@@ -21,6 +23,21 @@ void tdm__lanes_push(tdm_pool *p, tdm__task *t) {
     }
   pthread_mutex_unlock(&p->gmu);
   if (wake) tdm__unpark(&wake->park);
+}
+
+int tdm__lanes_remove(tdm_pool *p, tdm__task *t) {
+  int found = 0;
+  pthread_mutex_lock(&p->gmu);
+  for (tdm__task **pp = &p->gq_head, *prev = NULL; *pp; prev = *pp, pp = &(*pp)->next) {
+    if (*pp != t) continue;
+    *pp = t->next;
+    if (p->gq_tail == t) p->gq_tail = prev;
+    t->next = NULL;
+    found = 1;
+    break;
+  }
+  pthread_mutex_unlock(&p->gmu);
+  return found;
 }
 
 static tdm__task *tdm__lanes_pop(tdm_pool *p) {
@@ -77,8 +94,10 @@ tdm_status tdm__lanes_start(tdm_pool *p) {
     tdm__parker_init(&gl->park);
   }
   for (int g = 0; g < p->G; g++) {
-    if (tdm__thread_start(&p->lanes[g].thr, tdm__lane_main, &p->lanes[g], 0) != 0)
-      return tdm__err(TDM_ERR_INTERNAL, "tdm_pool_create: cannot start the thread of GPU lane %d", g);
+    int rc = tdm__thread_start(&p->lanes[g].thr, tdm__lane_main, &p->lanes[g], 0);
+    if (rc != 0)
+      return tdm__err(TDM_ERR_NOMEM, "tdm_pool_create: cannot start the thread of GPU lane %d: "
+                      "pthread_create: %s", g, strerror(rc));
     p->lanes[g].started = 1;
   }
   return TDM_OK;

@@ -88,7 +88,7 @@ void tdm__par_for(int nthreads, size_t n, size_t grain, tdm__range_fn fn, void *
   int want = n > grain ? nthreads - 1 : 0;
   if (want > 0) {
     int have;
-    if (me->kind == TDM__SELF_EXT && me->depth == 0) have = tdm__sched_ensure(want);
+    if (me->kind == TDM__SELF_EXT && me->depth == 0) have = tdm__sched_ensure(want, NULL);
     else have = tdm__sched_workers() ? tdm__sched_idle() : 0; /* nested: idle ones only */
     if (want > have) want = have;
   }

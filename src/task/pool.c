@@ -4,6 +4,7 @@
  * at creation and reused by every task that runs there. Destroy waits for
  * every submitted task, then stops the lanes. */
 #include <sched.h>
+#include <string.h>
 
 #include "core/alloc.h"
 #include "core/error.h"
@@ -80,11 +81,13 @@ tdm_status tdm_pool_create(tdm_ctx *ctx, const tdm_pool_config *cfg, tdm_pool **
              "%s: cfg->gpu_lanes: %d asked for, but the context has no device (%s)", fn,
              c.gpu_lanes, root->note);
   int W = c.cpu_workers ? c.cpu_workers : root->threads;
-  if (W > TDM__MAX_WORKERS) W = TDM__MAX_WORKERS;
+  TDM__CHECK(W > TDM__MAX_WORKERS, TDM_ERR_INVALID, "%s: ctx: %d threads, more than %d workers",
+             fn, W, TDM__MAX_WORKERS); /* cannot happen: tdm_ctx_create has the same limit */
   int G = c.gpu_lanes ? c.gpu_lanes : (root->dev ? 1 : 0);
-  int have = tdm__sched_ensure(W);
-  TDM__CHECK(have < W, TDM_ERR_INTERNAL, "%s: cannot start %d worker threads (%d running)", fn,
-             W, have);
+  int err = 0, have = tdm__sched_ensure(W, &err);
+  TDM__CHECK(have < W, TDM_ERR_NOMEM,
+             "%s: cannot start %d worker threads (%d running): pthread_create: %s", fn, W, have,
+             strerror(err));
   tdm_pool *p = tdm__calloc(1, sizeof *p);
   TDM__CHECK(!p, TDM_ERR_NOMEM, "%s: out of host memory for the pool", fn);
   p->ctx = root;
@@ -108,4 +111,12 @@ void tdm_pool_destroy(tdm_pool *p) {
   if (!p) return;
   tdm__pool_drain(p);
   tdm__pool_free(p);
+}
+
+int tdm_pool_workers(const tdm_pool *p, tdm_lane lane) {
+  if (!p) return 0;
+  if (lane == TDM_LANE_CPU) return p->W;
+  if (lane == TDM_LANE_GPU) return p->G;
+  if (lane == TDM_LANE_ANY) return p->W + p->G;
+  return 0;
 }

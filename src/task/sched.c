@@ -5,12 +5,14 @@
  * published parallel loop, spins briefly, then parks in the idle set until
  * a producer wakes it. Workers start on first use and live as long as the
  * process; they never run work of a pool whose cpu_workers <= their id. */
+#include <errno.h>
 #include <sched.h>
-#include <signal.h>
+#include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "cpu/cpu_int.h"
+#include "core/error.h"
 #include "task/deque.h"
 
 #define TDM__SPIN_NS 50000L /* how long an idle worker searches before parking */
@@ -23,7 +25,9 @@ typedef struct tdm__worker {
   int ahead;         /* submits left to run at once before looking at the deque again */
 } tdm__worker;
 
-static tdm__worker tdm__wk[TDM__MAX_WORKERS];
+/* Worker k's state, allocated when worker k first starts (kept for the
+ * process: a child of fork() reuses the blocks for its new workers). */
+static tdm__worker *tdm__wk[TDM__MAX_WORKERS];
 
 static struct {
   pthread_mutex_t mu; /* starting workers */
@@ -55,7 +59,17 @@ void tdm__task_run(tdm__task *t, const tdm__where *w) {
     tdm__future_unref_task(t);
     return;
   }
+  tdm__self *me = tdm__me();
+  me->nest++;
   t->exec(t, w);
+  me->nest--;
+}
+
+tdm_status tdm__nest_check(const char *fn) {
+  TDM__CHECK(tdm__me()->nest >= TDM_TASK_MAX_DEPTH, TDM_ERR_INVALID,
+             "%s: tasks nested %d deep on this thread (the limit, TDM_TASK_MAX_DEPTH; see "
+             "docs/tasks.md, \"Nesting\")", fn, tdm__me()->nest);
+  return TDM_OK;
 }
 
 /* ---- idle set --------------------------------------------------------------- */
@@ -74,7 +88,7 @@ int tdm__sched_wake(int n, int limit) {
       m &= ~bit;
       if (atomic_fetch_and(&tdm__s.mask[word], ~bit) & bit) {
         atomic_fetch_sub(&tdm__s.nparked, 1);
-        tdm__unpark(tdm__wk[word * 64 + b].park);
+        tdm__unpark(tdm__wk[word * 64 + b]->park);
         woke++;
       }
     }
@@ -146,7 +160,7 @@ static tdm__task *tdm__inject_take(int id) {
     tdm__task *t = rest;
     rest = t->next;
     t->next = NULL;
-    if (!tdm__deque_push(&tdm__wk[id].dq, t, limit)) tdm__sched_inject(t->pool, t, t, 1);
+    if (!tdm__deque_push(&tdm__wk[id]->dq, t, limit)) tdm__sched_inject(t->pool, t, t, 1);
   }
   if (k > 1) tdm__sched_wake(1, limit);
   return first;
@@ -174,7 +188,7 @@ void tdm__sched_forget(tdm_pool *p) {
 int tdm__sched_undeferred(tdm_pool *p) {
   const tdm__self *me = tdm__me();
   if (me->kind != TDM__SELF_CPU || me->id >= p->W) return -1;
-  tdm__worker *w = &tdm__wk[me->id];
+  tdm__worker *w = tdm__wk[me->id];
   if (w->ahead > 0) { /* the deque was full a moment ago: skip reading its top */
     w->ahead--;
     return me->id;
@@ -186,7 +200,7 @@ int tdm__sched_undeferred(tdm_pool *p) {
 
 void tdm__sched_push(tdm_pool *p, tdm__task *t) {
   tdm__self *me = tdm__me();
-  if (me->kind == TDM__SELF_CPU && me->id < p->W && tdm__deque_push(&tdm__wk[me->id].dq, t, p->W)) {
+  if (me->kind == TDM__SELF_CPU && me->id < p->W && tdm__deque_push(&tdm__wk[me->id]->dq, t, p->W)) {
     tdm__sched_wake(1, p->W);
     return;
   }
@@ -195,7 +209,7 @@ void tdm__sched_push(tdm_pool *p, tdm__task *t) {
 
 /* ---- the worker loop ------------------------------------------------------- */
 static tdm__task *tdm__find(int id) {
-  tdm__worker *w = &tdm__wk[id];
+  tdm__worker *w = tdm__wk[id];
   tdm__task *t = tdm__deque_pop(&w->dq);
   if (t) return t;
   int n = atomic_load(&tdm__s.n);
@@ -204,7 +218,7 @@ static tdm__task *tdm__find(int id) {
     int v = (int)((w->seed >> 16) % (unsigned)n);
     for (int k = 0; k < n; k++, v = v + 1 == n ? 0 : v + 1) {
       if (v == id) continue;
-      t = tdm__deque_steal(&tdm__wk[v].dq, id);
+      t = tdm__deque_steal(&tdm__wk[v]->dq, id);
       if (t) return t;
     }
   }
@@ -231,7 +245,7 @@ static int tdm__is_fired(atomic_int *fired) {
 
 void tdm__worker_run(atomic_int *fired) {
   const int id = tdm__me()->id;
-  tdm__worker *w = &tdm__wk[id];
+  tdm__worker *w = tdm__wk[id];
   const tdm__where at = {0, id};
   atomic_uint_least64_t *word = &tdm__s.mask[id >> 6];
   const uint64_t bit = ((uint64_t)1) << (id & 63);
@@ -299,23 +313,28 @@ static void *tdm__worker_main(void *arg) {
   tdm__self *me = tdm__me();
   me->kind = TDM__SELF_CPU;
   me->id = (int)(intptr_t)arg;
-  tdm__wk[me->id].park = tdm__my_parker();
-  tdm__wk[me->id].seed = 2654435761u * (unsigned)(me->id + 1);
+  tdm__wk[me->id]->park = tdm__my_parker();
+  tdm__wk[me->id]->seed = 2654435761u * (unsigned)(me->id + 1);
   tdm__worker_run(NULL);
   return NULL;
 }
 
+static atomic_long tdm__thread_fail_n; /* test hook: the nth start from now fails */
+
+void tdm__thread_fail_after(long n) { atomic_store(&tdm__thread_fail_n, n); }
+
 int tdm__thread_start(pthread_t *t, void *(*fn)(void *), void *arg, int detached) {
-  /* The library's threads take no signals: those go to the program's own. */
-  sigset_t all, old;
-  sigfillset(&all);
-  pthread_sigmask(SIG_SETMASK, &all, &old);
+  /* The thread keeps the signal mask of the thread starting it (normally
+   * the program's): the pool needs no signal blocked, and a program run
+   * from a task (fork + exec, system) must not inherit a mask it never set. */
+  long k = atomic_load(&tdm__thread_fail_n);
+  if (k > 0 && atomic_fetch_sub(&tdm__thread_fail_n, 1) == 1) return EAGAIN;
   pthread_attr_t a;
-  pthread_attr_init(&a);
+  if (pthread_attr_init(&a) != 0) return EAGAIN;
   if (detached) pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+  pthread_attr_setstacksize(&a, TDM__STACK_BYTES); /* nesting depth is bounded against this */
   int rc = pthread_create(t, &a, fn, arg);
   pthread_attr_destroy(&a);
-  pthread_sigmask(SIG_SETMASK, &old, NULL);
   return rc;
 }
 
@@ -337,16 +356,29 @@ static void tdm__sched_atfork_child(void) {
 static pthread_once_t tdm__atfork_once = PTHREAD_ONCE_INIT;
 static void tdm__atfork_init(void) { pthread_atfork(NULL, NULL, tdm__sched_atfork_child); }
 
-int tdm__sched_ensure(int want) {
+int tdm__sched_ensure(int want, int *err) {
   if (want > TDM__MAX_WORKERS) want = TDM__MAX_WORKERS;
   if (atomic_load(&tdm__s.n) >= want) return atomic_load(&tdm__s.n);
   pthread_once(&tdm__atfork_once, tdm__atfork_init);
   pthread_mutex_lock(&tdm__s.mu);
   int n = atomic_load(&tdm__s.n);
   while (n < want) {
-    tdm__deque_init(&tdm__wk[n].dq);
+    /* Process-lifetime state, outside the library allocator (its fault
+     * countdown and live count are for objects a caller owns). */
+    void *blk = NULL;
+    if (!tdm__wk[n] && posix_memalign(&blk, 64, sizeof *tdm__wk[n]) == 0) tdm__wk[n] = blk;
+    if (!tdm__wk[n]) {
+      if (err) *err = ENOMEM;
+      break;
+    }
+    tdm__deque_init(&tdm__wk[n]->dq);
+    tdm__wk[n]->ahead = 0;
     pthread_t t;
-    if (tdm__thread_start(&t, tdm__worker_main, (void *)(intptr_t)n, 1) != 0) break;
+    int rc = tdm__thread_start(&t, tdm__worker_main, (void *)(intptr_t)n, 1);
+    if (rc != 0) {
+      if (err) *err = rc;
+      break;
+    }
     atomic_store(&tdm__s.n, ++n);
   }
   pthread_mutex_unlock(&tdm__s.mu);

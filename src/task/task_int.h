@@ -11,9 +11,23 @@
 
 #include "core/ctx_int.h"
 
-#define TDM__MAX_WORKERS 256 /* CPU worker threads in the process */
+/* CPU worker threads in the process: the same limit as tdm_config's
+ * threads (TDM_NUM_THREADS, 1..4096), so a pool takes every count a
+ * context does. */
+#define TDM__MAX_WORKERS 4096
 #define TDM__MAX_GPU_LANES 64
+/* Stack of every library thread, and how deep tasks may nest on one: a
+ * waiting worker runs other tasks on its own stack (help-first), so each
+ * level of nesting costs stack. Past TDM_TASK_MAX_DEPTH levels, tdm_submit
+ * and tdm_map refuse (tandem.h); 16 KiB a level is left for the task. */
+#define TDM__STACK_BYTES ((size_t)16 << 20)
 #define TDM__MSG 256         /* bytes of a task's error message kept for its waiter */
+
+/* A status a task may return: one of the enum's values. */
+#define TDM__ONE_STATUS(name, text) +1
+enum { TDM__NSTATUS = 0 TDM_STATUS_MAP(TDM__ONE_STATUS) };
+#undef TDM__ONE_STATUS
+static inline int tdm__status_valid(tdm_status s) { return (unsigned)s < (unsigned)TDM__NSTATUS; }
 
 /* ---- threads: who is running ------------------------------------------- */
 enum { TDM__SELF_EXT = 0, TDM__SELF_CPU = 1, TDM__SELF_GPU = 2 };
@@ -23,6 +37,7 @@ typedef struct tdm__self {
   int id;                 /* worker id (CPU) or lane index (GPU) */
   struct tdm__glane *gl;  /* GPU lane thread: its lane */
   int depth;              /* > 0 while running chunks of a parallel loop */
+  int nest;               /* task bodies running on this thread's stack */
 } tdm__self;
 tdm__self *tdm__me(void);
 
@@ -78,6 +93,9 @@ struct tdm__task {
 /* Runs t on the current thread at w, unless it is a future already claimed
  * (then it drops the queue's reference). */
 void tdm__task_run(tdm__task *t, const tdm__where *w);
+/* TDM_OK, or the error of fn (tdm_submit, tdm_map) called with
+ * TDM_TASK_MAX_DEPTH task bodies already running on this thread's stack. */
+tdm_status tdm__nest_check(const char *fn);
 /* future.c: claim / drop for claimable tasks. */
 int tdm__future_claim(tdm__task *t);
 void tdm__future_unref_task(tdm__task *t);
@@ -117,13 +135,23 @@ struct tdm_pool {
   atomic_long outstanding;
   pthread_mutex_t dmu;
   pthread_cond_t dcv;
+  /* maps' running rate ratio (rate.c), under gmu */
+  double gpu_speed; /* a GPU runner's indices per second / a CPU runner's */
+  int speed_known;
 };
 void tdm__pool_task_done(tdm_pool *p);
 
+/* ---- rate.c: how fast GPU lanes run map indices against CPU workers ----- */
+/* The ratio STATIC maps size their GPU part by (1 until measured). */
+double tdm__pool_gpu_speed(tdm_pool *p);
+/* Folds in a map's measurement: busy seconds and indices run on CPU
+ * workers [0] and GPU lanes [1]. */
+void tdm__pool_rate_note(tdm_pool *p, const double busy[2], const size_t ran[2]);
+
 /* ---- scheduler (sched.c) ---------------------------------------------------- */
 /* Starts workers until there are n (capped at TDM__MAX_WORKERS); returns
- * how many there are. */
-int tdm__sched_ensure(int n);
+ * how many there are (fewer: *err, when not NULL, says why, an errno). */
+int tdm__sched_ensure(int n, int *err);
 int tdm__sched_workers(void);
 /* Queues t for p's CPU workers: on this worker's deque when it is one of
  * them, else on p's inject queue; wakes a parked worker. */
@@ -140,8 +168,11 @@ void tdm__sched_forget(tdm_pool *p);
 void tdm__worker_run(atomic_int *fired);
 /* This CPU worker runs one piece of work; 0 if it found none. */
 int tdm__worker_help(void);
-/* Starts a thread with every signal blocked. */
+/* Starts a library thread (TDM__STACK_BYTES of stack, the caller's signal
+ * mask); 0 or an errno. */
 int tdm__thread_start(pthread_t *t, void *(*fn)(void *), void *arg, int detached);
+/* Test hook: the nth thread start from now fails with EAGAIN; 0 disarms. */
+void tdm__thread_fail_after(long n);
 /* Wakes up to n parked workers with id < limit; returns how many. */
 int tdm__sched_wake(int n, int limit);
 /* Workers searching for work or parked (an estimate). */
@@ -158,6 +189,8 @@ tdm_status tdm__lanes_start(tdm_pool *p);
 void tdm__lanes_stop(tdm_pool *p);
 /* Queues t on p's GPU queue; wakes an idle lane. */
 void tdm__lanes_push(tdm_pool *p, tdm__task *t);
+/* Takes t out of p's GPU queue; 1 if it was there (no lane will run it). */
+int tdm__lanes_remove(tdm_pool *p, tdm__task *t);
 /* This GPU lane runs its pool's GPU work until *fired (or the pool stops
  * when fired is NULL). */
 void tdm__lane_run(tdm__glane *gl, atomic_int *fired);

@@ -207,6 +207,40 @@ static void check_errors(tdm_dist *d) {
   CHECK(run_squares(d, NULL, 9, dyn, &st) && st == TDM_OK, "a map after the errors: %s", tdm_last_error());
 }
 
+/* A status outside the enum, returned by one index: every rank returns
+ * TDM_ERR_INVALID naming that index (not a garbled status and index). */
+static tdm_status odd_task(const tdm_task_env *env, size_t i, void *p) {
+  (void)env;
+  (void)p;
+  return i == 13 ? (tdm_status)300 : i == 20 ? (tdm_status)-1 : TDM_OK;
+}
+
+static void check_hardening(tdm_dist *d) {
+  MPI_Errhandler eh;
+  CHECK(MPI_Comm_get_errhandler(d->comm, &eh) == MPI_SUCCESS && eh == MPI_ERRORS_RETURN,
+        "tandem's communicator does not return MPI errors");
+  MPI_Errhandler_free(&eh);
+  for (int pm = 0; pm < 2; pm++)
+    for (int sk = 0; sk < NSCHED; sk++) {
+      tdm_status st = tdm_dist_map(d, pm ? g_pool : NULL, 40, odd_task, NULL, g_scheds[sk], NULL, 0);
+      CHECK(st == TDM_ERR_INVALID && strstr(tdm_last_error(), "index 13") &&
+                strstr(tdm_last_error(), "returned 300, which is not a tdm_status"),
+            "%s pool %d: %s: %s", sched_name(g_scheds[sk]), pm, tdm_status_name(st), tdm_last_error());
+      if (!g_pool) break;
+    }
+  if (g_size > 1) {
+    /* A NULL handle on one rank: every rank returns, none waits. */
+    double r[8];
+    sq s = {r, calloc(64, sizeof(int))};
+    tdm_schedule dyn = {TDM_SCHED_DYNAMIC, 1, TDM_LANE_ANY};
+    tdm_status st = tdm_dist_map(g_rank == 1 ? NULL : d, NULL, 4, sq_task, &s, dyn, r, 8);
+    CHECK(st == TDM_ERR_INVALID, "one rank's NULL handle: %s", tdm_status_name(st));
+    CHECK(strstr(tdm_last_error(), g_rank == 1 ? "d: is NULL" : "another rank rejected"), "%s",
+          tdm_last_error());
+    free(s.count);
+  }
+}
+
 /* The k-th allocation on one rank fails: every rank returns the same status. */
 static void check_injection(tdm_dist *d) {
   int victim = g_size > 1 ? 1 : 0;
@@ -288,6 +322,7 @@ int main(int argc, char **argv) {
   check_injection(d);
   check_simulation(d, digest);
   check_failures(d);
+  check_hardening(d);
 
   if (g_pool) tdm_pool_destroy(g_pool);
   tdm_ctx_destroy(ctx);
@@ -297,13 +332,51 @@ int main(int argc, char **argv) {
   if (g_rank == 0)
     printf("%s: %d checks on %d ranks (%s), %d failed\n", fails ? "FAIL" : "PASS", checks, g_size,
            adopt ? "MPI started by the program" : "MPI started by tandem", fails);
-  CHECK(tdm_dist_finalize(d) == TDM_OK, "finalize: %s", tdm_last_error());
+  /* A second handle (it adopts the running MPI), finalized after the one
+   * that started MPI: it still works, and MPI ends with the last handle. */
+  tdm_dist *d2 = NULL;
+  if (tdm_dist_init(NULL, NULL, &d2) != TDM_OK) {
+    fprintf(stderr, "rank %d: FAIL second tdm_dist_init: %s\n", g_rank, tdm_last_error());
+    fails++;
+  }
+  if (tdm_dist_finalize(d) != TDM_OK) {
+    fprintf(stderr, "rank %d: FAIL finalize: %s\n", g_rank, tdm_last_error());
+    fails++;
+  }
+  int fin = 1;
+  MPI_Finalized(&fin);
+  if (fin) fprintf(stderr, "rank %d: FAIL MPI finalized while a handle lives\n", g_rank);
+  fails += fin;
+  if (d2 && !adopt) {
+    tdm_status s2 = tdm_dist_map(d2, NULL, 10, odd_task, NULL, g_scheds[1], NULL, 0);
+    if (s2 != TDM_OK) {
+      fprintf(stderr, "rank %d: FAIL a map on the second handle: %s\n", g_rank, tdm_last_error());
+      fails++;
+    }
+    if (tdm_dist_finalize(d2) != TDM_OK) {
+      fprintf(stderr, "rank %d: FAIL finalize of the second handle: %s\n", g_rank, tdm_last_error());
+      fails++;
+    }
+    MPI_Finalized(&fin);
+    if (!fin) fprintf(stderr, "rank %d: FAIL MPI not finalized with the last handle\n", g_rank);
+    fails += !fin;
+  }
   if (adopt) {
-    int fin = 1;
     MPI_Finalized(&fin);
     if (fin) fprintf(stderr, "rank %d: FAIL tdm_dist_finalize finalized an MPI it did not start\n", g_rank);
     MPI_Finalize();
     fails += fin;
+    /* After the program's MPI_Finalize: statuses, no abort, nothing printed by MPI. */
+    tdm_status s2 = tdm_dist_map(d2, NULL, 10, odd_task, NULL, g_scheds[1], NULL, 0);
+    if (s2 != TDM_ERR_INVALID || !strstr(tdm_last_error(), "already finalized")) {
+      fprintf(stderr, "rank %d: FAIL a map after MPI_Finalize: %s\n", g_rank, tdm_last_error());
+      fails++;
+    }
+    s2 = tdm_dist_finalize(d2);
+    if (s2 != TDM_ERR_INVALID || !strstr(tdm_last_error(), "already finalized")) {
+      fprintf(stderr, "rank %d: FAIL finalize after MPI_Finalize: %s\n", g_rank, tdm_last_error());
+      fails++;
+    }
   }
   return fails ? 1 : 0;
 }
