@@ -58,6 +58,10 @@ def test_pool_map(ctx):
         seen.append(tctx.worker)
         return tctx.reduce(tctx.eval("x * k", x=a, k=float(i)), "sum")
 
+    try:
+        assert pool.cpu_workers == 2 and pool.gpu_lanes >= 0
+    except tandem.UnsupportedError:
+        pass  # a libtandem without tdm_pool_workers
     got = pool.map(task, 20, schedule="dynamic")
     assert got == [i * x.sum() for i in range(20)]
     for sched in ("static", "guided"):
