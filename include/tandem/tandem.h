@@ -104,6 +104,12 @@ TDM_API void tdm_buf_destroy(tdm_buf *b);
 TDM_API size_t tdm_buf_rows(const tdm_buf *b);
 TDM_API size_t tdm_buf_cols(const tdm_buf *b);
 TDM_API tdm_dtype tdm_buf_dtype(const tdm_buf *b);
+/* For bindings that hand device memory to other libraries (DLPack): b's
+ * device copy made current (copied up if stale, counted) and the context's
+ * queue drained, so the memory is ready for any stream; write != 0 makes the
+ * device copy the only current one (the caller will write it). A context
+ * with no device is TDM_ERR_UNSUPPORTED. The pointer lives as long as b. */
+TDM_API tdm_status tdm_buf_device_ptr(tdm_buf *b, int write, void **out);
 
 /* ---- views, copies, indexing ----------------------------------------------- */
 /* A window of rows r0..r0+nrows-1 and columns c0..c0+ncols-1 of b that shares
