@@ -6,7 +6,7 @@
 set -euo pipefail
 pkgs=(cmake make gcc clang pkg-config
       libopenblas-pthread-dev liblapacke-dev libsleef-dev libcriterion-dev
-      valgrind python3-numpy libopenmpi-dev openmpi-bin)
+      valgrind python3-numpy python3-dev python3-venv libopenmpi-dev openmpi-bin)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

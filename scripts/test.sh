@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # test.sh -- the project's test command (README, CI): installs the Debian
-# packages, builds, and runs every test five ways: plain (RelWithDebInfo);
+# packages, builds, and runs every test five ways: plain (RelWithDebInfo,
+# then the install check and the Python package's pytest suite);
 # built as users build it (Release); under AddressSanitizer + UBSan; the CPU
 # path under valgrind memcheck; the task suite under ThreadSanitizer; then a
 # 60 s fuzz of the expression compiler.
@@ -17,8 +18,10 @@ cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j"$J"
 step "tests"
 ctest --test-dir build --output-on-failure -j"$J"
-step "install, then build and run examples/simulation-study against the install"
+step "install, then build and run the examples against the install (shared, static, dist)"
 bash scripts/check-install.sh build
+step "Python package: build, install into build/pyvenv, pytest (cpu, sim)"
+bash scripts/python-test.sh
 [ "${TDM_TEST_QUICK:-0}" = 1 ] && exit 0
 
 step "tests built as users build tandem (Release: -O3, no assertions)"
