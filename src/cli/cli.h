@@ -40,6 +40,9 @@ int cli_parse_bench(int argc, char **argv, cli_opts *o, char *err, size_t errlen
 
 /* ---- info.c / cuda_info.c ----------------------------------------------- */
 int cli_info(void);
+/* A line for `tandem info` and the bench header when OpenBLAS runs slower
+ * kernels than the CPU allows (an unknown CPU model); NULL otherwise. */
+const char *cli_blas_hint(void);
 /* Driver, runtime, device name and memory, probed with dlopen; one line each. */
 void cli_cuda_info(FILE *f);
 

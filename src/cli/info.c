@@ -73,6 +73,8 @@ int cli_info(void) {
   printf("simd:     %s\n", simd);
   printf("blas:     %s; core %s; %d threads\n", openblas_get_config(), openblas_get_corename(),
          openblas_get_num_threads());
+  const char *hint = cli_blas_hint();
+  if (hint) printf("          %s\n", hint);
   cli_cuda_info(stdout);
   tdm_ctx *ctx = NULL;
   if (tdm_ctx_create(NULL, &ctx) != TDM_OK) {
@@ -87,4 +89,19 @@ int cli_info(void) {
               tdm_backend_name(dev));
   tdm_ctx_destroy(ctx);
   return 0;
+}
+
+/* OpenBLAS 0.3.21 (Debian 12) does not know some newer or virtualized CPUs
+ * and falls back to its Prescott (SSE3) kernels, 3-4x slower at GEMM than
+ * the AVX2/AVX-512 ones the CPU can run. NULL when nothing is amiss. */
+const char *cli_blas_hint(void) {
+  if (getenv("OPENBLAS_CORETYPE") || strcmp(openblas_get_corename(), "Prescott")) return NULL;
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq"))
+    return "OpenBLAS picked its Prescott kernels on a CPU with AVX-512: "
+           "OPENBLAS_CORETYPE=SkylakeX runs its AVX-512 GEMM (scripts/bench.sh sets it)";
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+    return "OpenBLAS picked its Prescott kernels on a CPU with AVX2: "
+           "OPENBLAS_CORETYPE=Haswell runs its AVX2 GEMM (scripts/bench.sh sets it)";
+  return NULL;
 }

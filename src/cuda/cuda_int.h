@@ -74,6 +74,9 @@ tdm_status tdm__cu_sol_handle(tdm__cu *st, cusolverDnHandle_t *h);
 /* Stream-ordered device memory from the pool (mem.c): on exhaustion it
  * waits for pending frees, retries once, then TDM_ERR_DEVICE_NOMEM. */
 tdm_status tdm__cu_scratch(tdm__cu *st, size_t bytes, void **p);
+/* Copies a few result bytes (at most the small pinned buffer) from device
+ * memory to host through st->small, waiting for the stream (reduce.c). */
+tdm_status tdm__cu_peek(tdm__cu *st, const void *dev, size_t bytes, void *host);
 void tdm__cu_release(tdm__cu *st, void *p);
 /* 1 if [host, host+bytes) is (now) registered for device allocation dev:
  * only ranges of at least pin_min bytes, tried once per allocation. */

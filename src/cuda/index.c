@@ -8,15 +8,6 @@
 
 #include "cuda/cuda_int.h"
 
-/* Copies a few result bytes back through the pinned small buffer. */
-static tdm_status tdm__idx_peek(tdm__cu *st, const void *dev, size_t bytes, void *host) {
-  TDM__TRY(tdm__cu_rt(tdm__calls.MemcpyAsync(st->small, dev, bytes, cudaMemcpyDeviceToHost,
-                                             st->stream),
-                      "cudaMemcpyAsync"));
-  TDM__TRY(tdm__cu_rt(tdm__calls.StreamSynchronize(st->stream), "cudaStreamSynchronize"));
-  memcpy(host, st->small, bytes);
-  return TDM_OK;
-}
 
 static tdm_status tdm__take(tdm__cu *st, const tdm__take_args *a) {
   void *w;
@@ -28,7 +19,7 @@ static tdm_status tdm__take(tdm__cu *st, const tdm__take_args *a) {
     s = tdm__cu_rt((cudaError_t)tdm__calls.kTakeCheck(a, w, tdm__cu_grid(st, a->m, 1024),
                                                       st->stream),
                    "tdmk_take_check (kernel launch)");
-  if (s == TDM_OK) s = tdm__idx_peek(st, w, sizeof bad, bad);
+  if (s == TDM_OK) s = tdm__cu_peek(st, w, sizeof bad, bad);
   tdm__cu_release(st, w);
   if (s != TDM_OK) return s;
   if (bad[0] != UINT64_MAX)
@@ -63,7 +54,7 @@ static tdm_status tdm__nonzero(tdm__cu *st, const tdm__nonzero_args *a, size_t *
       (cudaError_t)tdm__calls.kNonzero(a, temp ? tmp : NULL, temp, stage ? stg : NULL,
                                        (uint64_t *)cnt, tdm__cu_grid(st, n, 2048), st->stream),
       "tdmk_nonzero (kernel launch)");
-  if (s == TDM_OK) s = tdm__idx_peek(st, cnt, sizeof k, &k);
+  if (s == TDM_OK) s = tdm__cu_peek(st, cnt, sizeof k, &k);
   tdm__cu_release(st, w);
   if (s == TDM_OK) *count = (size_t)k;
   return s;

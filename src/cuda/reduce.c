@@ -39,7 +39,7 @@ tdm_status tdm__cu_reduce(void *state, tdm_dtype dt, const void *x, size_t n, un
 }
 
 /* Reads one small value back (results, error details). */
-static tdm_status tdm__peek(tdm__cu *st, const void *dev, size_t bytes, void *host) {
+tdm_status tdm__cu_peek(tdm__cu *st, const void *dev, size_t bytes, void *host) {
   TDM__TRY(tdm__cu_rt(tdm__calls.MemcpyAsync(st->small, dev, bytes, cudaMemcpyDeviceToHost,
                                           st->stream),
                       "cudaMemcpyAsync"));
@@ -69,16 +69,16 @@ static tdm_status tdm__group(tdm__cu *st, const tdm__sarg *x, const tdm__sarg *g
                  "tdmk_group_stats (kernel launch)");
   tdm__free(op);
   uint64_t first = UINT64_MAX;
-  if (s == TDM_OK) s = tdm__peek(st, bad, sizeof first, &first);
+  if (s == TDM_OK) s = tdm__cu_peek(st, bad, sizeof first, &first);
   tdm__cu_release(st, acc);
   if (s != TDM_OK || first == UINT64_MAX) return s;
   size_t es = g->dt == TDM_I64 ? 8 : 4, at = first % g->rows + first / g->rows * g->ld;
   int64_t id = 0;
   int32_t id32 = 0;
   if (es == 8) {
-    TDM__TRY(tdm__peek(st, (const char *)g->p + at * es, 8, &id));
+    TDM__TRY(tdm__cu_peek(st, (const char *)g->p + at * es, 8, &id));
   } else {
-    TDM__TRY(tdm__peek(st, (const char *)g->p + at * es, 4, &id32));
+    TDM__TRY(tdm__cu_peek(st, (const char *)g->p + at * es, 4, &id32));
     id = id32;
   }
   return tdm__err(TDM_ERR_INVALID, "groups: element %llu is %lld, outside [0, %zu)",
