@@ -109,8 +109,11 @@ static int tdm__range(tdm__map *m, tdm_task_env *env, size_t lo, size_t hi, size
 static void tdm__runner_work(tdm__runner *rn, const tdm__where *w) {
   tdm__map *m = rn->m;
   tdm_pool *p = m->pool;
-  tdm_task_env env = {p->cpu_ctx ? p->cpu_ctx[w->id] : NULL, TDM_LANE_CPU, w->id, 0};
-  if (w->gpu) env = (tdm_task_env){p->gpu_ctx[w->id], TDM_LANE_GPU, p->W + w->id, 0};
+  /* w->id counts GPU lanes on a lane and CPU workers on a worker: index
+   * only the array it belongs to */
+  tdm_task_env env = w->gpu ? (tdm_task_env){p->gpu_ctx[w->id], TDM_LANE_GPU, p->W + w->id, 0}
+                            : (tdm_task_env){p->cpu_ctx ? p->cpu_ctx[w->id] : NULL, TDM_LANE_CPU,
+                                             w->id, 0};
   const size_t n = m->n, chunk = m->chunk;
   size_t count = 0;
   double t0 = m->Rg ? tdm__secs() : 0;
