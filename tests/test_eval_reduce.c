@@ -87,7 +87,9 @@ Test(eval_reduce, f32_and_integer_inputs) {
   cr_assert_eq(tdm_buf_write(bi, xi), TDM_OK);
   free(xi);
   cr_assert_eq(tdm_eval_reduce(ctx, "x + 0.5", "x", &bi, 7, all_ops, got), TDM_OK, "%s", tdm_last_error());
-  near(got, ref, 1e-14, "i32 x + 0.5");
+  /* the mean (about -0.01 of values near +-500) cancels; 1e-11 relative also
+   * holds where long double is only double (valgrind computes it so) */
+  near(got, ref, 1e-11, "i32 x + 0.5");
   tdm_buf_destroy(bx), tdm_buf_destroy(bi);
   tdm_ctx_destroy(ctx);
   free(x), free(v);

@@ -155,8 +155,9 @@ Test(place, cpu_figures_are_measured_or_set) {
   double m1, f1, m2, f2;
   tdm__cpu_rates(1, &m1, &f1);
   tdm__cpu_rates(2, &m2, &f2);
-  cr_assert(m1 > 1e8 && m1 < 1e13, "1-thread read bandwidth %g B/s", m1);
-  cr_assert(f1 > 1e8 && f1 < 1e13, "1-core DGEMM rate %g flop/s", f1);
+  /* plausible on anything from valgrind (~100x slow) to a large server */
+  cr_assert(m1 > 1e6 && m1 < 1e13, "1-thread read bandwidth %g B/s", m1);
+  cr_assert(f1 > 1e6 && f1 < 1e13, "1-core DGEMM rate %g flop/s", f1);
   cr_assert(m2 >= m1 && f2 == 2 * f1, "2 threads: %g B/s, %g flop/s", m2, f2);
 }
 

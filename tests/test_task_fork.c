@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "support/support.h"
+#include <valgrind/valgrind.h>
 
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 #define SANITIZED 1
@@ -31,6 +32,8 @@
 static void skip_if_sanitized(void) {
   if (SANITIZED)
     cr_skip_test("fork tests run in plain builds: a sanitizer's own locks can hang a forked child");
+  if (RUNNING_ON_VALGRIND) /* it serializes threads, so a busy parent's child times out */
+    cr_skip_test("fork tests run in plain builds: under valgrind the children's time limit is meaningless");
 }
 
 /* Child exit codes: 0 right; 2..9 a wrong value or status; 100 + signal
