@@ -244,6 +244,22 @@ static void tdm__blocks(int level, uint64_t seed, uint64_t stream, uint64_t b0, 
 #undef TDM__TGT
 #undef TDM__SFX
 
+/* Values s..s+k of a slice request from the vector lanes (v, stored as the
+ * output dtype); a value whose lanes did not accept (ok[j] == 0, or
+ * ok2[j] == 0 when given) is drawn again by the scalar code. */
+static void tdm__slice_store(const tdm__rng_req *q, void *out, uint64_t s, size_t k,
+                             const double *v, const unsigned char *ok, const unsigned char *ok2) {
+  if (q->dt == TDM_F64) {
+    double *o = (double *)out + s;
+    for (size_t j = 0; j < k; j++) o[j] = v[j];
+  } else {
+    float *o = (float *)out + s;
+    for (size_t j = 0; j < k; j++) o[j] = (float)v[j];
+  }
+  for (size_t j = 0; j < k; j++)
+    if (!ok[j] || (ok2 && !ok2[j])) tdm__rng_groups_fma(q, out, s + j, s + j + 1);
+}
+
 /* Gamma and chi-square values [g0, g1): attempt 0 of every value in vector
  * lanes (Philox of each value's first block, Box-Muller, the squeeze, then
  * the log test on the lanes the squeeze left), the boost of shape < 1 in
@@ -268,15 +284,7 @@ void tdm__rng_simd_gamma(int level, const tdm__rng_req *q, void *out, uint64_t g
       tdm__gamma_pass_avx512(shape, scale, 0, w, w2, k, g, ok);
     else
       tdm__gamma_pass_avx2(shape, scale, 0, w, w2, k, g, ok);
-    if (q->dt == TDM_F64) {
-      double *o = (double *)out + s;
-      for (size_t j = 0; j < k; j++) o[j] = g[j];
-    } else {
-      float *o = (float *)out + s;
-      for (size_t j = 0; j < k; j++) o[j] = (float)g[j];
-    }
-    for (size_t j = 0; j < k; j++)
-      if (!ok[j]) tdm__rng_groups_fma(q, out, s + j, s + j + 1);
+    tdm__slice_store(q, out, s, k, g, ok, NULL);
   }
 }
 
@@ -309,15 +317,7 @@ void tdm__rng_simd_beta(int level, const tdm__rng_req *q, void *out, uint64_t g0
       tdm__beta_combine_avx512(lx, ly, k, v);
     else
       tdm__beta_combine_avx2(lx, ly, k, v);
-    if (q->dt == TDM_F64) {
-      double *o = (double *)out + s;
-      for (size_t j = 0; j < k; j++) o[j] = v[j];
-    } else {
-      float *o = (float *)out + s;
-      for (size_t j = 0; j < k; j++) o[j] = (float)v[j];
-    }
-    for (size_t j = 0; j < k; j++)
-      if (!okx[j] || !oky[j]) tdm__rng_groups_fma(q, out, s + j, s + j + 1);
+    tdm__slice_store(q, out, s, k, v, okx, oky);
   }
 }
 
