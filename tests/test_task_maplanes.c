@@ -104,7 +104,10 @@ Test(task_maplanes, indices_reach_gpu_lanes_and_ops_count_on_device, .timeout = 
     int g = where_count(j, TDM_LANE_GPU), c = where_count(j, TDM_LANE_CPU);
     cr_assert_eq(g + c, N);
     cr_assert_gt(g, 0, "kind %d: no index ran on a GPU lane", k);
-    cr_assert_gt(c, 0, "kind %d: no index ran on a CPU worker", k);
+    /* STATIC gives the CPU workers their part by construction; dynamic and
+     * guided hand chunks to whoever is free, so on a loaded machine the
+     * (faster) GPU lanes may take them all: nothing to assert there */
+    if (k == TDM_SCHED_STATIC) cr_assert_gt(c, 0, "kind %d: no index ran on a CPU worker", k);
     cr_assert_geq(b.device_ops - a.device_ops, (uint64_t)g, "kind %d: %d GPU indices, %llu device ops",
                   k, g, (unsigned long long)(b.device_ops - a.device_ops));
     cr_assert_geq(b.cpu_ops - a.cpu_ops, (uint64_t)c);
