@@ -55,6 +55,12 @@ tdm_status tdm__buf_require_contig(const tdm_buf *b, const char *fn, const char 
 tdm_status tdm__buf_in(tdm_ctx *ctx, const tdm__exec *ex, tdm_buf *b, const void **ptr);
 tdm_status tdm__buf_out(tdm_ctx *ctx, const tdm__exec *ex, tdm_buf *b, int keep, void **ptr);
 void tdm__buf_done(tdm_buf *b, const tdm__exec *ex);
+/* An op's operands at once, on the side ex was placed on: in[0..nin) made
+ * current (their pointers in pin), then out allocated (keep as in
+ * tdm__buf_out; pointer in *pout) unless out is NULL. Stops at the first
+ * failure. */
+tdm_status tdm__stage(tdm_ctx *ctx, const tdm__exec *ex, int nin, tdm_buf *const in[],
+                      const void *pin[], tdm_buf *out, int keep, void **pout);
 /* Makes the host copy of b's storage current (for reads and host code). */
 tdm_status tdm__buf_host(tdm_ctx *ctx, tdm_buf *b);
 /* The storage's validity mask, read atomically. */

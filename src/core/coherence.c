@@ -142,6 +142,12 @@ tdm_status tdm__buf_out(tdm_ctx *ctx, const tdm__exec *ex, tdm_buf *b, int keep,
   return TDM_OK;
 }
 
+tdm_status tdm__stage(tdm_ctx *ctx, const tdm__exec *ex, int nin, tdm_buf *const in[],
+                      const void *pin[], tdm_buf *out, int keep, void **pout) {
+  for (int i = 0; i < nin; i++) TDM__TRY(tdm__buf_in(ctx, ex, in[i], &pin[i]));
+  return out ? tdm__buf_out(ctx, ex, out, keep, pout) : TDM_OK;
+}
+
 void tdm__buf_done(tdm_buf *b, const tdm__exec *ex) {
   __atomic_store_n(&b->st->valid, (unsigned)ex->side, __ATOMIC_RELEASE);
 }

@@ -22,8 +22,7 @@ tdm_status tdm_copy(tdm_ctx *ctx, const tdm_buf *src, tdm_buf *dst) {
   tdm__exec ex = tdm__place(ctx, &cost, in, partial ? 2 : 1);
   const void *ps;
   void *pd;
-  tdm_status s = tdm__buf_in(ctx, &ex, in[0], &ps);
-  if (s == TDM_OK) s = tdm__buf_out(ctx, &ex, dst, 0, &pd);
+  tdm_status s = tdm__stage(ctx, &ex, 1, in, &ps, dst, 0, &pd);
   size_t bad = 0;
   if (s == TDM_OK)
     s = ex.be->copy(ex.st, src->dt, ps, src->ld, dst->dt, pd, dst->ld, src->rows, src->cols, &bad);

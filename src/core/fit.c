@@ -21,13 +21,11 @@ tdm_status tdm_gemv(tdm_ctx *ctx, tdm_trans ta, double alpha, const tdm_buf *A, 
   tdm_buf *in[3] = {(tdm_buf *)A, (tdm_buf *)x, y};
   tdm__opcost cost = {2.0 * (double)m * (double)n, (double)(A->bytes + x->bytes + 2 * y->bytes)};
   tdm__exec ex = tdm__place(ctx, &cost, in, beta != 0.0 ? 3 : 2);
-  const void *pa, *px;
+  const void *p[2];
   void *py;
-  tdm_status s = tdm__buf_in(ctx, &ex, in[0], &pa);
-  if (s == TDM_OK) s = tdm__buf_in(ctx, &ex, in[1], &px);
-  if (s == TDM_OK) s = tdm__buf_out(ctx, &ex, y, beta != 0.0, &py);
+  tdm_status s = tdm__stage(ctx, &ex, 2, in, p, y, beta != 0.0, &py);
   if (s == TDM_OK)
-    s = ex.be->gemv(ex.st, A->dt, ta, m, n, alpha, pa, A->ld, px, tdm__fit_inc(x), beta, py,
+    s = ex.be->gemv(ex.st, A->dt, ta, m, n, alpha, p[0], A->ld, p[1], tdm__fit_inc(x), beta, py,
                     tdm__fit_inc(y));
   if (s != TDM_OK) return tdm__err_prefix(s, fn);
   tdm__buf_done(y, &ex);
@@ -50,13 +48,11 @@ tdm_status tdm_crossprod_w(tdm_ctx *ctx, const tdm_buf *X, const tdm_buf *w, tdm
   double n = (double)X->rows, p = (double)X->cols;
   tdm__opcost cost = {n * p * (p + 1), (double)(X->bytes + w->bytes + C->bytes)};
   tdm__exec ex = tdm__place(ctx, &cost, in, 2);
-  const void *px, *pw;
+  const void *pin[2];
   void *pc;
-  tdm_status s = tdm__buf_in(ctx, &ex, in[0], &px);
-  if (s == TDM_OK) s = tdm__buf_in(ctx, &ex, in[1], &pw);
-  if (s == TDM_OK) s = tdm__buf_out(ctx, &ex, C, 0, &pc);
+  tdm_status s = tdm__stage(ctx, &ex, 2, in, pin, C, 0, &pc);
   if (s == TDM_OK)
-    s = ex.be->crossprod_w(ex.st, X->dt, X->rows, X->cols, px, X->ld, pw, pc, C->ld);
+    s = ex.be->crossprod_w(ex.st, X->dt, X->rows, X->cols, pin[0], X->ld, pin[1], pc, C->ld);
   if (s != TDM_OK) return tdm__err_prefix(s, fn);
   tdm__buf_done(C, &ex);
   return TDM_OK;
@@ -85,8 +81,7 @@ tdm_status tdm_solve_tri(tdm_ctx *ctx, tdm_trans t, const tdm_buf *R, tdm_buf *B
   tdm__exec ex = tdm__place(ctx, &cost, in, 2);
   const void *pr;
   void *pb;
-  tdm_status s = tdm__buf_in(ctx, &ex, in[0], &pr);
-  if (s == TDM_OK) s = tdm__buf_out(ctx, &ex, B, 1, &pb);
+  tdm_status s = tdm__stage(ctx, &ex, 1, in, &pr, B, 1, &pb);
   if (s == TDM_OK) s = ex.be->solve_tri(ex.st, R->dt, t, R->rows, B->cols, pr, R->ld, pb, B->ld);
   if (s != TDM_OK) return tdm__err_prefix(s, fn); /* B unchanged: the check comes first */
   tdm__buf_done(B, &ex);
@@ -107,8 +102,7 @@ tdm_status tdm_chol_inverse(tdm_ctx *ctx, const tdm_buf *R, tdm_buf *Ainv) {
   tdm__exec ex = tdm__place(ctx, &cost, in, 1);
   const void *pr;
   void *pa;
-  tdm_status s = tdm__buf_in(ctx, &ex, in[0], &pr);
-  if (s == TDM_OK) s = tdm__buf_out(ctx, &ex, Ainv, 0, &pa);
+  tdm_status s = tdm__stage(ctx, &ex, 1, in, &pr, Ainv, 0, &pa);
   if (s == TDM_OK) s = ex.be->chol_inverse(ex.st, R->dt, R->rows, pr, R->ld, pa, Ainv->ld);
   /* On failure Ainv may hold a partial result; its old contents are gone
    * only where the op ran. */

@@ -23,12 +23,10 @@ tdm_status tdm_lstsq(tdm_ctx *ctx, const tdm_buf *X, const tdm_buf *Y, tdm_buf *
   tdm__opcost cost = {2.0 * dn * dp * dp + 4.0 * dn * dp * (double)k,
                       3.0 * (double)(X->bytes + Y->bytes)};
   tdm__exec ex = tdm__place(ctx, &cost, in, 2);
-  const void *px, *py;
+  const void *pin[2];
   void *pb;
-  tdm_status s = tdm__buf_in(ctx, &ex, in[0], &px);
-  if (s == TDM_OK) s = tdm__buf_in(ctx, &ex, in[1], &py);
-  if (s == TDM_OK) s = tdm__buf_out(ctx, &ex, B, 0, &pb);
-  if (s == TDM_OK) s = ex.be->lstsq(ex.st, X->dt, n, p, k, px, X->ld, py, Y->ld, pb, B->ld);
+  tdm_status s = tdm__stage(ctx, &ex, 2, in, pin, B, 0, &pb);
+  if (s == TDM_OK) s = ex.be->lstsq(ex.st, X->dt, n, p, k, pin[0], X->ld, pin[1], Y->ld, pb, B->ld);
   if (s != TDM_OK) return tdm__err_prefix(s, fn);
   tdm__buf_done(B, &ex);
   return TDM_OK;
@@ -58,8 +56,7 @@ tdm_status tdm_eigh(tdm_ctx *ctx, const tdm_buf *A, tdm_buf *w, tdm_buf *V) {
   tdm__exec ex = tdm__place(ctx, &cost, in, 1);
   const void *pa;
   void *pw, *pv = NULL;
-  tdm_status s = tdm__buf_in(ctx, &ex, in[0], &pa);
-  if (s == TDM_OK) s = tdm__buf_out(ctx, &ex, w, 0, &pw);
+  tdm_status s = tdm__stage(ctx, &ex, 1, in, &pa, w, 0, &pw);
   if (s == TDM_OK && V) s = tdm__buf_out(ctx, &ex, V, 0, &pv);
   if (s == TDM_OK)
     s = ex.be->eigh(ex.st, A->dt, n, pa, A->ld, pw, tdm__fit_inc(w), pv, V ? V->ld : 0);
@@ -99,8 +96,7 @@ tdm_status tdm_svd(tdm_ctx *ctx, const tdm_buf *X, tdm_buf *U, tdm_buf *s, tdm_b
   tdm__exec ex = tdm__place(ctx, &cost, in, 1);
   const void *px;
   void *pu = NULL, *ps, *pv = NULL;
-  tdm_status st = tdm__buf_in(ctx, &ex, in[0], &px);
-  if (st == TDM_OK) st = tdm__buf_out(ctx, &ex, s, 0, &ps);
+  tdm_status st = tdm__stage(ctx, &ex, 1, in, &px, s, 0, &ps);
   if (st == TDM_OK && U) st = tdm__buf_out(ctx, &ex, U, 0, &pu);
   if (st == TDM_OK && Vt) st = tdm__buf_out(ctx, &ex, Vt, 0, &pv);
   if (st == TDM_OK)

@@ -43,9 +43,9 @@ tdm_status tdm_take(tdm_ctx *ctx, const tdm_buf *xc, int axis, const tdm_buf *ic
                       .ldx = xc->ld, .idt = ic->dt, .m = m, .irows = ic->rows,
                       .ild = ic->cols == 1 ? ic->rows : ic->ld, /* one column: contiguous */
                       .ldo = out->ld};
-  tdm_status s = tdm__buf_in(ctx, &ex, in[0], &a.x);
-  if (s == TDM_OK) s = tdm__buf_in(ctx, &ex, in[1], &a.idx);
-  if (s == TDM_OK) s = tdm__buf_out(ctx, &ex, out, 0, &a.out);
+  const void *pin[2] = {NULL, NULL};
+  tdm_status s = tdm__stage(ctx, &ex, 2, in, pin, out, 0, &a.out);
+  a.x = pin[0], a.idx = pin[1];
   if (s == TDM_OK) {
     s = ex.be->take(ex.st, &a);
     tdm__count_small_d2h(ctx, &ex, TDM__TAKE_CHECK_BYTES);
@@ -76,9 +76,8 @@ tdm_status tdm_nonzero(tdm_ctx *ctx, const tdm_buf *mc, tdm_buf *idx, size_t *co
                          .idt = idx->dt, .irows = idx->rows,
                          .ild = idx->cols == 1 ? idx->rows : idx->ld};
   size_t k = 0;
-  tdm_status s = tdm__buf_in(ctx, &ex, in[0], &a.mask);
   /* keep: the elements past the count stay as they were */
-  if (s == TDM_OK) s = tdm__buf_out(ctx, &ex, idx, 1, &a.idx);
+  tdm_status s = tdm__stage(ctx, &ex, 1, in, &a.mask, idx, 1, &a.idx);
   if (s == TDM_OK) {
     s = ex.be->nonzero(ex.st, &a, &k);
     tdm__count_small_d2h(ctx, &ex, sizeof(uint64_t));

@@ -66,13 +66,11 @@ tdm_status tdm_gemm(tdm_ctx *ctx, tdm_trans ta, tdm_trans tb, double alpha, cons
   tdm__opcost cost = {2.0 * (double)m * (double)n * (double)k,
                       (double)(A->bytes + B->bytes + 2 * C->bytes)};
   tdm__exec ex = tdm__place(ctx, &cost, in, beta != 0.0 ? 3 : 2);
-  const void *pa, *pb;
+  const void *p[2];
   void *pc;
-  tdm_status s = tdm__buf_in(ctx, &ex, in[0], &pa);
-  if (s == TDM_OK) s = tdm__buf_in(ctx, &ex, in[1], &pb);
-  if (s == TDM_OK) s = tdm__buf_out(ctx, &ex, C, beta != 0.0, &pc);
+  tdm_status s = tdm__stage(ctx, &ex, 2, in, p, C, beta != 0.0, &pc);
   if (s == TDM_OK)
-    s = ex.be->gemm(ex.st, A->dt, ta, tb, m, n, k, alpha, pa, A->ld, pb, B->ld, beta, pc, C->ld);
+    s = ex.be->gemm(ex.st, A->dt, ta, tb, m, n, k, alpha, p[0], A->ld, p[1], B->ld, beta, pc, C->ld);
   if (s != TDM_OK) return tdm__err_prefix(s, fn);
   tdm__buf_done(C, &ex);
   return TDM_OK;
@@ -96,8 +94,7 @@ tdm_status tdm_crossprod(tdm_ctx *ctx, const tdm_buf *X, tdm_buf *C) {
   tdm__exec ex = tdm__place(ctx, &cost, in, 1);
   const void *px;
   void *pc;
-  tdm_status s = tdm__buf_in(ctx, &ex, in[0], &px);
-  if (s == TDM_OK) s = tdm__buf_out(ctx, &ex, C, 0, &pc);
+  tdm_status s = tdm__stage(ctx, &ex, 1, in, &px, C, 0, &pc);
   if (s == TDM_OK) s = ex.be->crossprod(ex.st, X->dt, X->rows, X->cols, px, X->ld, pc, C->ld);
   if (s != TDM_OK) return tdm__err_prefix(s, fn);
   tdm__buf_done(C, &ex);

@@ -7,14 +7,20 @@
 #include "core/error.h"
 #include "core/stats_int.h"
 
-tdm_status tdm_sort(tdm_ctx *ctx, tdm_buf *x) {
-  static const char fn[] = "tdm_sort";
-  TDM__CHECK(!ctx, TDM_ERR_INVALID, "%s: ctx: is NULL", fn);
-  TDM__TRY(tdm__buf_check(ctx, x, fn, "x"));
+/* The dtypes the sorts take. */
+static tdm_status tdm__sortable(const tdm_buf *x, const char *fn) {
   TDM__CHECK(x->dt != TDM_F32 && x->dt != TDM_F64 && x->dt != TDM_I32 && x->dt != TDM_I64 &&
                  x->dt != TDM_U32,
              TDM_ERR_INVALID, "%s: x: dtype %s, expected f32, f64, i32, i64 or u32", fn,
              tdm_dtype_name(x->dt));
+  return TDM_OK;
+}
+
+tdm_status tdm_sort(tdm_ctx *ctx, tdm_buf *x) {
+  static const char fn[] = "tdm_sort";
+  TDM__CHECK(!ctx, TDM_ERR_INVALID, "%s: ctx: is NULL", fn);
+  TDM__TRY(tdm__buf_check(ctx, x, fn, "x"));
+  TDM__TRY(tdm__sortable(x, fn));
   tdm__opcost cost = {(double)x->n * 8, (double)x->bytes * 8};
   tdm__exec ex = tdm__place(ctx, &cost, &x, 1);
   void *px;
@@ -33,10 +39,7 @@ tdm_status tdm_argsort(tdm_ctx *ctx, const tdm_buf *xc, tdm_buf *idx) {
   TDM__CHECK(!ctx, TDM_ERR_INVALID, "%s: ctx: is NULL", fn);
   TDM__TRY(tdm__buf_check(ctx, xc, fn, "x"));
   TDM__TRY(tdm__buf_check(ctx, idx, fn, "idx"));
-  TDM__CHECK(xc->dt != TDM_F32 && xc->dt != TDM_F64 && xc->dt != TDM_I32 && xc->dt != TDM_I64 &&
-                 xc->dt != TDM_U32,
-             TDM_ERR_INVALID, "%s: x: dtype %s, expected f32, f64, i32, i64 or u32", fn,
-             tdm_dtype_name(xc->dt));
+  TDM__TRY(tdm__sortable(xc, fn));
   TDM__CHECK(xc->rows != 1 && xc->cols != 1, TDM_ERR_INVALID, "%s: x: %zu x %zu is not a vector",
              fn, xc->rows, xc->cols);
   TDM__CHECK(idx->dt != TDM_I32 && idx->dt != TDM_I64, TDM_ERR_INVALID,
@@ -53,8 +56,7 @@ tdm_status tdm_argsort(tdm_ctx *ctx, const tdm_buf *xc, tdm_buf *idx) {
   tdm__exec ex = tdm__place(ctx, &cost, &x, 1);
   const void *px;
   void *pi;
-  tdm_status s = tdm__buf_in(ctx, &ex, x, &px);
-  if (s == TDM_OK) s = tdm__buf_out(ctx, &ex, idx, 0, &pi);
+  tdm_status s = tdm__stage(ctx, &ex, 1, &x, &px, idx, 0, &pi);
   if (s == TDM_OK) {
     tdm__sarg a = tdm__sarg_of(x, px), b = tdm__sarg_of(idx, pi);
     s = ex.be->argsort(ex.st, &a, &b);
@@ -88,8 +90,7 @@ tdm_status tdm_quantile(tdm_ctx *ctx, const tdm_buf *xc, size_t nq, const double
   tdm__exec ex = tdm__place(ctx, &cost, &x, 1);
   const void *px;
   void *po;
-  tdm_status s = tdm__buf_in(ctx, &ex, x, &px);
-  if (s == TDM_OK) s = tdm__buf_out(ctx, &ex, out, 0, &po);
+  tdm_status s = tdm__stage(ctx, &ex, 1, &x, &px, out, 0, &po);
   if (s == TDM_OK) {
     tdm__sarg a = tdm__sarg_of(x, px), b = tdm__sarg_of(out, po);
     s = ex.be->quantile(ex.st, &a, nq, q, &b);

@@ -45,13 +45,11 @@ static tdm_status tdm__group_run(tdm_ctx *ctx, const char *fn, const tdm_buf *xc
   tdm_buf *in[2] = {(tdm_buf *)xc, (tdm_buf *)gc};
   tdm__opcost cost = {(double)xc->n, (double)(xc->bytes + gc->bytes)};
   tdm__exec ex = tdm__place(ctx, &cost, in, 2);
-  const void *px, *pg;
+  const void *pin[2];
   void *po;
-  tdm_status s = tdm__buf_in(ctx, &ex, in[0], &px);
-  if (s == TDM_OK) s = tdm__buf_in(ctx, &ex, in[1], &pg);
-  if (s == TDM_OK) s = tdm__buf_out(ctx, &ex, out, 0, &po);
+  tdm_status s = tdm__stage(ctx, &ex, 2, in, pin, out, 0, &po);
   if (s == TDM_OK) {
-    tdm__sarg ax = tdm__sarg_of(xc, px), ag = tdm__sarg_of(gc, pg), ao = tdm__sarg_of(out, po);
+    tdm__sarg ax = tdm__sarg_of(xc, pin[0]), ag = tdm__sarg_of(gc, pin[1]), ao = tdm__sarg_of(out, po);
     if (as_vec) ao.rows = ao.ld = G, ao.cols = 1;
     s = ex.be->group_stats(ex.st, &ax, &ag, G, nops, ops, &ao);
   }
@@ -100,8 +98,7 @@ tdm_status tdm_reduce_axis(tdm_ctx *ctx, const tdm_buf *xc, int axis, tdm_reduce
   tdm__exec ex = tdm__place(ctx, &cost, &x, 1);
   const void *px;
   void *po;
-  tdm_status s = tdm__buf_in(ctx, &ex, x, &px);
-  if (s == TDM_OK) s = tdm__buf_out(ctx, &ex, out, 0, &po);
+  tdm_status s = tdm__stage(ctx, &ex, 1, &x, &px, out, 0, &po);
   if (s == TDM_OK) {
     tdm__sarg ax = tdm__sarg_of(x, px), ao = tdm__sarg_of(out, po);
     s = ex.be->reduce_axis(ex.st, &ax, axis, op, &ao);
