@@ -156,6 +156,19 @@ tdm_status bench_ctx_like(const bench_run *r, int threads, tdm_ctx **out) {
   return tdm_ctx_create(&cfg, out);
 }
 
+tdm_status bench_ctx_env(const bench_run *r, int threads, const char *var, const char *value,
+                         tdm_ctx **out) {
+  const char *was = getenv(var);
+  char *saved = was ? strdup(was) : NULL;
+  if (was && !saved) return TDM_ERR_NOMEM;
+  setenv(var, value, 1);
+  tdm_status s = bench_ctx_like(r, threads, out);
+  if (saved) setenv(var, saved, 1);
+  else unsetenv(var);
+  free(saved);
+  return s;
+}
+
 const char *bench_speedup(double base_s, double t_s, char *buf, size_t len) {
   if (!(base_s > 0) || !(t_s > 0)) snprintf(buf, len, "?x vs");
   else if (t_s <= base_s) snprintf(buf, len, "%.2fx faster than", base_s / t_s);
