@@ -79,7 +79,9 @@ extern const size_t bench_nscenarios;
 const bench_scenario *bench_find(const char *name);
 
 /* ---- harness.c: rows, timing, progress --------------------------------- */
-double bench_now(void); /* monotonic seconds */
+double bench_now(void); /* monotonic seconds: the bench's one timer */
+/* Median of v[0..n), n >= 1 (sorts v). */
+double bench_median(double *v, int n);
 /* Starts a row for r's scenario and backend: check "ok", times NaN. */
 void bench_row_init(const bench_run *r, bench_row *row, const char *variant, const char *dtype,
                     const char *size);
