@@ -34,13 +34,14 @@ double bench_maxrel(const double *a, const double *b, size_t n, double floor) {
   return worst;
 }
 
+unsigned long long bench_splitmix(unsigned long long *s) {
+  unsigned long long z = (*s += 0x9E3779B97F4A7C15ULL);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31);
+}
+
 void bench_pick(double *v, size_t n, unsigned long long seed) {
   unsigned long long s = seed;
-  for (size_t i = 0; i < n; i++) {
-    unsigned long long z = (s += 0x9E3779B97F4A7C15ULL);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    z ^= z >> 31;
-    v[i] = (double)(z >> 11) * 0x1.0p-53;
-  }
+  for (size_t i = 0; i < n; i++) v[i] = (double)(bench_splitmix(&s) >> 11) * 0x1.0p-53;
 }

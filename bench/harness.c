@@ -49,7 +49,7 @@ static int bench_cmp_double(const void *a, const void *b) {
   return (x > y) - (x < y);
 }
 
-static double bench_median(double *v, int n) {
+double bench_median(double *v, int n) {
   qsort(v, (size_t)n, sizeof *v, bench_cmp_double);
   return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
@@ -154,6 +154,19 @@ tdm_status bench_ctx_like(const bench_run *r, int threads, tdm_ctx **out) {
   cfg.backend = r->backend;
   cfg.threads = threads;
   return tdm_ctx_create(&cfg, out);
+}
+
+tdm_status bench_ctx_env(const bench_run *r, int threads, const char *var, const char *value,
+                         tdm_ctx **out) {
+  const char *was = getenv(var);
+  char *saved = was ? strdup(was) : NULL;
+  if (was && !saved) return TDM_ERR_NOMEM;
+  setenv(var, value, 1);
+  tdm_status s = bench_ctx_like(r, threads, out);
+  if (saved) setenv(var, saved, 1);
+  else unsetenv(var);
+  free(saved);
+  return s;
 }
 
 const char *bench_speedup(double base_s, double t_s, char *buf, size_t len) {

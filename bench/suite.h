@@ -1,8 +1,9 @@
 /* suite.h -- the contract between the `tandem bench` driver (src/cli/) and
- * the scenarios in bench/<name>.c: problem sizes, the run a scenario gets,
- * the row it fills per variant, and the timing and checking helpers all
- * scenarios share (bench/harness.c, bench/check.c). Scenarios use only the
- * public API; this header adds no library internals. */
+ * the scenarios in bench/scenarios/<name>.c: problem sizes, the run a
+ * scenario gets, the row it fills per variant, and the timing and checking
+ * helpers all scenarios and the tools in bench/tools/ share (bench/harness.c,
+ * bench/check.c). Scenarios use only the public API (a ctest checks their
+ * includes); this header adds no library internals. */
 #ifndef TDM_BENCH_SUITE_H
 #define TDM_BENCH_SUITE_H
 
@@ -57,6 +58,7 @@ struct bench_run {
   int threads;
   bench_size size;
   int reps;               /* --reps; 0 = the scenario's default */
+  int detail;             /* --detail: the extra rows a scenario has (tiers, 1 thread, f32) */
   const bench_ceil *ceil;
   const char *scenario;
   double t0;              /* suite start (bench_now), for progress lines */
@@ -71,13 +73,15 @@ typedef struct bench_scenario {
   void (*run)(bench_run *r);
 } bench_scenario;
 
-/* The registry (bench/registry.c), in the order the suite runs. */
+/* The registry (bench/scenarios/registry.c), in the order the suite runs. */
 extern const bench_scenario bench_scenarios[];
 extern const size_t bench_nscenarios;
 const bench_scenario *bench_find(const char *name);
 
 /* ---- harness.c: rows, timing, progress --------------------------------- */
-double bench_now(void); /* monotonic seconds */
+double bench_now(void); /* monotonic seconds: the bench's one timer */
+/* Median of v[0..n), n >= 1 (sorts v). */
+double bench_median(double *v, int n);
 /* Starts a row for r's scenario and backend: check "ok", times NaN. */
 void bench_row_init(const bench_run *r, bench_row *row, const char *variant, const char *dtype,
                     const char *size);
@@ -119,6 +123,11 @@ const char *bench_speedup(double base_s, double t_s, char *buf, size_t len);
 const char *bench_count(double n, char *buf, size_t len);
 /* Another context like r->ctx (same backend) with the given threads. */
 tdm_status bench_ctx_like(const bench_run *r, int threads, tdm_ctx **out);
+/* The same, created with the environment variable var set to value (a
+ * setting read when a context is created, e.g. TDM_MATH=fast); var is
+ * restored afterwards. */
+tdm_status bench_ctx_env(const bench_run *r, int threads, const char *var, const char *value,
+                         tdm_ctx **out);
 
 /* ---- check.c: comparisons that write what disagreed into row->check ---- */
 /* Records the first failure only; returns 1 if this one passed. */
@@ -127,8 +136,11 @@ int bench_check(bench_row *row, int ok, const char *fmt, ...) __attribute__((for
 int bench_close(double a, double b, double tol, double scale);
 /* Largest |a[i] - b[i]| / max(|b[i]|, floor) over n values. */
 double bench_maxrel(const double *a, const double *b, size_t n, double floor);
-/* Fills v[0..n) with a fixed pseudo-random sample in [0, 1) (host-side,
- * independent of the library's generator): for picking entries to check. */
+/* splitmix64: the next 64-bit value of the state *s (advances it). The
+ * bench's one host-side generator, independent of the library's Philox. */
+unsigned long long bench_splitmix(unsigned long long *s);
+/* Fills v[0..n) with a fixed pseudo-random sample in [0, 1) from
+ * bench_splitmix: for picking entries to check. */
 void bench_pick(double *v, size_t n, unsigned long long seed);
 
 #endif

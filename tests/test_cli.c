@@ -191,7 +191,8 @@ Test(cli, version_and_help) {
   free(out);
   cr_assert_eq(run("--help"), 0);
   out = slurp(out_path);
-  cr_assert(strstr(out, "usage: tandem") && strstr(out, "crossprod-chol") && strstr(out, "--peers"));
+  cr_assert(strstr(out, "usage: tandem") && strstr(out, "crossprod-chol") && strstr(out, "--peers") &&
+            strstr(out, "--detail"));
   free(out);
 }
 
@@ -272,6 +273,32 @@ Test(cli, small_suite_on_the_sim_device_times_transfers) {
     const jfield *tot = jget(&recs[i], "total_s");
     if (!jget(&recs[i], "skipped") && !strcmp(jstring(&recs[i], "scenario"), "matmul"))
       cr_assert(tot && tot->t == J_NUM && tot->d > 0, "a device row lacks the time with transfers");
+  }
+}
+
+/* --detail adds rows to the scenarios that have them (names as in docs/cli.md),
+ * on the CPU and on the sim device (where 1-thread rows do not apply). */
+Test(cli, detail_adds_rows) {
+  static const char *backends[2] = {"cpu", "sim"};
+  for (int b = 0; b < 2; b++) {
+    char args[256], json[160];
+    snprintf(json, sizeof json, "%s/detail-%s.json", dir, backends[b]);
+    snprintf(args, sizeof args, "bench vecmath rng compute-once --size small --reps 1 --backend %s --detail --json '%s'",
+             backends[b], json);
+    cr_assert_eq(run(args), 0, "tandem %s failed", args);
+    int n = check_records(json, recs, 256, backends[b]);
+    int fast = 0, one = 0, fused = 0, f32 = 0;
+    for (int i = 0; i < n; i++) {
+      const char *sc = jstring(&recs[i], "scenario"), *v = jstring(&recs[i], "variant");
+      fast += !strcmp(sc, "vecmath") && !strcmp(v, "TDM_MATH=fast");
+      one += strstr(v, "1 thread") != NULL;
+      fused += !strcmp(sc, "compute-once") && !strcmp(v, "sum((y-a*x)^2)");
+      f32 += !strcmp(sc, "rng") && !strcmp(jstring(&recs[i], "dtype"), "f32");
+    }
+    cr_assert_eq(fast, 2, "%s: TDM_MATH=fast rows: %d", backends[b], fast);
+    cr_assert_eq(fused, 1, "%s: fused reduction rows: %d", backends[b], fused);
+    cr_assert_eq(f32, 2, "%s: rng f32 rows: %d", backends[b], f32);
+    cr_assert_eq(one, b == 0 ? 4 : 0, "%s: 1-thread rows: %d", backends[b], one);
   }
 }
 

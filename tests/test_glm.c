@@ -7,7 +7,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "../bench/glm.h"
+#include "../bench/scenarios/glm.h"
 #include "support/support.h"
 
 static double score(const double *X, const double *y, size_t n, size_t p, const double *b) {

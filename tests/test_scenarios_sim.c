@@ -1,4 +1,4 @@
-/* test_scenarios_sim.c -- the cv-folds/nested fold loop (bench/ridge.c,
+/* test_scenarios_sim.c -- the cv-folds/nested fold loop (bench/scenarios/ridge.c,
  * compiled in here) on the sim device: after one upload of X, y and the
  * penalty pattern, ten folds copy back only their ten results, in a loop
  * and in a map (GPU lanes), with MSEs equal to the plain-loop reference;
@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "../bench/ridge.c"
+#include "../bench/scenarios/ridge.c"
 #include "support/support.h"
 
 #define FOLDS 10

@@ -13,7 +13,7 @@ NAMES = ["crossprod-chol", "matmul", "vecmath", "three-tasks", "cv-folds", "allo
 
 def parse_args(argv):
     opts = {"size": "default", "threads": os.cpu_count() or 1, "reps": 0, "names": [],
-            "only": None}
+            "only": None, "detail": False}
     i = 0
     while i < len(argv):
         a = argv[i]
@@ -30,6 +30,10 @@ def parse_args(argv):
                 opts["only"] = v
             else:
                 opts[a[2:]] = int(v)
+            continue
+        if a == "--detail":  # the rows of `tandem bench --detail` too
+            opts["detail"] = True
+            i += 1
             continue
         opts["names"].append(a)  # a scenario with no peer gets a skipped record
         i += 1

@@ -8,7 +8,7 @@ for linear algebra); timed the same way, printed as the same JSON records
 (backend = the library) on stdout. Progress on stderr.
 
 usage: python3 scenarios.py [--size small|default|full] [--threads N]
-                            [--reps N] [SCENARIO...]
+                            [--reps N] [--detail] [SCENARIO...]
 
 Missing numpy: every requested scenario gets a skipped record with the
 reason (exit status 0), so `tandem bench --peers` can show why."""
@@ -455,7 +455,17 @@ def compute_once():
     mn, mx, mean, var = t[3]
     if not (mn <= mean <= mx and abs(var - 4.0) < 0.1):
         fail(r, "implausible moments")
-    return [r]
+    if not OPTS["detail"]:
+        return [r]
+    del x  # --detail: the fused reduction of an expression, s = sum((y - a*x)^2)
+    g = np.random.default_rng(2024)
+    x, y, a = g.uniform(-1.0, 1.0, n), g.uniform(-1.0, 1.0, n), 0.75
+    t = timed("compute-once", "sum((y-a*x)^2)", reps(5), lambda: ((y - a * x) ** 2).sum())
+    f = finish(row("compute-once", "sum((y-a*x)^2)", "n=%s" % count(n), "f64",
+                   note="numpy stores y - a*x and its square"), t, n * 16.0 / 1e9, "GB/s")
+    if not abs(t[3] / n - (1 + a * a) / 3) < 0.01:
+        fail(f, "sum/n %.6g vs %.6g" % (t[3] / n, (1 + a * a) / 3))
+    return [r, f]
 
 
 def bootstrap():

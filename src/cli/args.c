@@ -1,6 +1,6 @@
 /* args.c -- the usage text and the parser of `tandem bench` arguments:
  * scenario names and --backend/--size/--threads/--reps/--json/--plot/
- * --peers, as "--opt value" or "--opt=value". Anything it does not know
+ * --peers/--detail, as "--opt value" or "--opt=value". Anything it does not know
  * is an error with a one-line message (the caller prints usage, exit 2). */
 #include <errno.h>
 #include <stdlib.h>
@@ -14,7 +14,7 @@ void cli_usage(FILE *f) {
           "       tandem info\n"
           "       tandem bench [SCENARIO...] [--backend cpu|cuda|both|sim]\n"
           "                    [--size small|default|full] [--threads N] [--reps N]\n"
-          "                    [--json FILE] [--plot FILE.svg] [--peers]\n"
+          "                    [--json FILE] [--plot FILE.svg] [--peers] [--detail]\n"
           "\n"
           "  info      build, CPU, SIMD, BLAS, CUDA driver/runtime/device, or why no GPU is used\n"
           "  bench     run the scenario benchmarks (all of them when none is named):\n");
@@ -30,6 +30,9 @@ void cli_usage(FILE *f) {
           "  --json     write the rows as a JSON array of records to FILE\n"
           "  --plot     draw GPU vs CPU vs numpy per scenario as an SVG bar chart\n"
           "  --peers    also run the numpy peers (bench/peers/scenarios.py) and show ratios\n"
+          "  --detail   extra rows where a scenario has them: vecmath with TDM_MATH=fast and on\n"
+          "             1 thread, rng in f32 and on 1 thread, compute-once's fused\n"
+          "             sum((y - a*x)^2) against the read ceiling\n"
           "\n"
           "Progress goes to stderr, the table to stdout. Exit status: 0 when every row is\n"
           "ok or skipped, 1 when a check failed, 2 on a usage error.\n");
@@ -108,6 +111,8 @@ int cli_parse_bench(int argc, char **argv, cli_opts *o, char *err, size_t errlen
       if (!(o->plot = cli_value(argc, argv, &i, "--plot", err, errlen))) return -1;
     } else if (!strcmp(a, "--peers")) {
       o->peers = 1;
+    } else if (!strcmp(a, "--detail")) {
+      o->detail = 1;
     } else if (a[0] == '-') {
       snprintf(err, errlen, "tandem bench: unknown option '%s'", a);
       return -1;

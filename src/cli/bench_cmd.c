@@ -41,6 +41,7 @@ static void cli_run_one(const bench_scenario *sc, tdm_backend b, const cli_opts 
   r.threads = threads;
   r.size = o->size;
   r.reps = o->reps;
+  r.detail = o->detail;
   r.ceil = ceil;
   r.scenario = sc->name;
   r.t0 = t0;

@@ -22,6 +22,7 @@ typedef struct cli_opts {
   int reps;          /* 0 = each scenario's default */
   const char *json, *plot;
   int peers;
+  int detail;        /* --detail: the scenarios' extra rows */
 } cli_opts;
 
 /* ---- rows.c: a growable list of rows ------------------------------------ */

@@ -115,7 +115,7 @@ void cli_peers(const cli_opts *o, int threads, double t0, cli_rows *out) {
     cli_peer_skip(o, out, why);
     return;
   }
-  char *argv[64 + 12];
+  char *argv[64 + 13];
   int k = 0;
   const char *py = cli_peer_python(pybuf, sizeof pybuf);
   argv[k++] = (char *)py;
@@ -130,6 +130,7 @@ void cli_peers(const cli_opts *o, int threads, double t0, cli_rows *out) {
     argv[k++] = "--reps";
     argv[k++] = reps;
   }
+  if (o->detail) argv[k++] = "--detail";
   for (size_t s = 0; s < o->nsel && k < 64 + 10; s++) argv[k++] = (char *)o->sel[s]->name;
   argv[k] = NULL;
   fprintf(stderr, "[%7.1f s] peers: %s %s\n", bench_now() - t0, py, script);

@@ -11,8 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "suite.h"
 #include "tandem/tandem.h"
 
 #define CK(x)                                                                                      \
@@ -42,22 +42,6 @@
 static int reps = 5;
 static char table[8192];
 static size_t tlen;
-
-static double now(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
-static int cmpd(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
-
-static double median(double *t, int n) {
-  qsort(t, (size_t)n, sizeof *t, cmpd);
-  return n % 2 ? t[n / 2] : 0.5 * (t[n / 2 - 1] + t[n / 2]);
-}
 
 static void row(const char *what, const char *tandem, const char *ref, double ratio, double goal,
                 const char *check) {
@@ -94,12 +78,12 @@ static void bench_gemm(tdm_ctx *ctx, size_t n, int f32) {
   TK(tdm_ctx_stats(ctx, &s0));
   double t[64];
   for (int r = 0; r < reps; r++) {
-    double t0 = now();
+    double t0 = bench_now();
     TK(tdm_gemm(ctx, TDM_NOTRANS, TDM_NOTRANS, 1.0, A, B, 0.0, C));
     TK(tdm_ctx_sync(ctx));
-    t[r] = now() - t0;
+    t[r] = bench_now() - t0;
   }
-  double tt = median(t, reps);
+  double tt = bench_median(t, reps);
   TK(tdm_ctx_stats(ctx, &s1));
   TK(tdm_buf_read(C, hc));
   /* cuBLAS directly, same data, same math mode (default: full FP32) */
@@ -114,7 +98,7 @@ static void bench_gemm(tdm_ctx *ctx, size_t n, int f32) {
   float one = 1, zero = 0;
   double oned = 1, zerod = 0;
   for (int r = -1; r < reps; r++) {
-    double t0 = now();
+    double t0 = bench_now();
     if (f32)
       BK(cublasSgemm(h, CUBLAS_OP_N, CUBLAS_OP_N, (int)n, (int)n, (int)n, &one, da, (int)n, db, (int)n,
                      &zero, dc, (int)n));
@@ -122,9 +106,9 @@ static void bench_gemm(tdm_ctx *ctx, size_t n, int f32) {
       BK(cublasDgemm(h, CUBLAS_OP_N, CUBLAS_OP_N, (int)n, (int)n, (int)n, &oned, da, (int)n, db, (int)n,
                      &zerod, dc, (int)n));
     CK(cudaDeviceSynchronize());
-    if (r >= 0) t[r] = now() - t0;
+    if (r >= 0) t[r] = bench_now() - t0;
   }
-  double tc = median(t, reps);
+  double tc = bench_median(t, reps);
   CK(cudaMemcpy(hr, dc, bytes, cudaMemcpyDeviceToHost));
   long double d = 0, q = 0;
   for (size_t i = 0; i < n * n; i++) {
@@ -158,17 +142,17 @@ static void bench_transfer(tdm_ctx *ctx, size_t mib) {
   memset(pin, 1, bytes);
   double t[64], up, down;
   for (int r = -1; r < reps; r++) {
-    double t0 = now();
+    double t0 = bench_now();
     CK(cudaMemcpy(dev, pin, bytes, cudaMemcpyHostToDevice));
-    if (r >= 0) t[r] = now() - t0;
+    if (r >= 0) t[r] = bench_now() - t0;
   }
-  up = (double)bytes / median(t, reps);
+  up = (double)bytes / bench_median(t, reps);
   for (int r = -1; r < reps; r++) {
-    double t0 = now();
+    double t0 = bench_now();
     CK(cudaMemcpy(pin, dev, bytes, cudaMemcpyDeviceToHost));
-    if (r >= 0) t[r] = now() - t0;
+    if (r >= 0) t[r] = bench_now() - t0;
   }
-  down = (double)bytes / median(t, reps);
+  down = (double)bytes / bench_median(t, reps);
   CK(cudaFreeHost(pin));
   CK(cudaFree(dev));
   float *x = malloc(bytes), *y = malloc(bytes), s1 = 1;
@@ -185,22 +169,22 @@ static void bench_transfer(tdm_ctx *ctx, size_t mib) {
   double tu[64], tr[64];
   for (int r = -1; r < reps; r++) {
     TK(tdm_buf_write(X, x)); /* host copy current again */
-    double t0 = now();
+    double t0 = bench_now();
     TK(tdm_reduce(ctx, X, 1, &op, &sum));
-    double t1 = now();
+    double t1 = bench_now();
     TK(tdm_reduce(ctx, X, 1, &op, &sum));
-    if (r >= 0) tu[r] = t1 - t0, tr[r] = now() - t1;
+    if (r >= 0) tu[r] = t1 - t0, tr[r] = bench_now() - t1;
   }
-  double tup = median(tu, reps) - median(tr, reps);
+  double tup = bench_median(tu, reps) - bench_median(tr, reps);
   /* download: Y = X * 1 on the device, then tdm_buf_read of Y */
   for (int r = -1; r < reps; r++) {
     TK(tdm_gemm(ctx, TDM_NOTRANS, TDM_NOTRANS, 1.0, X, S, 0.0, Y));
     TK(tdm_ctx_sync(ctx));
-    double t0 = now();
+    double t0 = bench_now();
     TK(tdm_buf_read(Y, y));
-    if (r >= 0) t[r] = now() - t0;
+    if (r >= 0) t[r] = bench_now() - t0;
   }
-  double tdown = median(t, reps);
+  double tdown = bench_median(t, reps);
   int same = memcmp(x, y, bytes) == 0;
   char a[96], b[96];
   snprintf(a, sizeof a, "%.1f GB/s", (double)bytes / tup / 1e9);
@@ -226,12 +210,12 @@ static void bench_reduce(tdm_ctx *ctx, size_t n) {
   CK(cudaMemset(d1, 0, bytes));
   double t[64];
   for (int r = -1; r < reps; r++) {
-    double t0 = now();
+    double t0 = bench_now();
     CK(cudaMemcpy(d2, d1, bytes, cudaMemcpyDeviceToDevice));
     CK(cudaDeviceSynchronize());
-    if (r >= 0) t[r] = now() - t0;
+    if (r >= 0) t[r] = bench_now() - t0;
   }
-  double copy = 2.0 * (double)bytes / median(t, reps);
+  double copy = 2.0 * (double)bytes / bench_median(t, reps);
   CK(cudaFree(d1));
   CK(cudaFree(d2));
   float *x = malloc(bytes);
@@ -245,11 +229,11 @@ static void bench_reduce(tdm_ctx *ctx, size_t n) {
   tdm_reduce_op ops[6] = {TDM_SUM, TDM_MEAN, TDM_MIN, TDM_MAX, TDM_VAR, TDM_SD};
   double out[6];
   for (int r = -1; r < reps; r++) {
-    double t0 = now();
+    double t0 = bench_now();
     TK(tdm_reduce(ctx, X, 6, ops, out));
-    if (r >= 0) t[r] = now() - t0;
+    if (r >= 0) t[r] = bench_now() - t0;
   }
-  double tr = median(t, reps), bw = (double)bytes / tr;
+  double tr = bench_median(t, reps), bw = (double)bytes / tr;
   char a[96], b[96], chk[128], what[64];
   snprintf(a, sizeof a, "%.3f ms, %.0f GB/s read", tr * 1e3, bw / 1e9);
   snprintf(b, sizeof b, "%.0f GB/s (D2D copy, read+write)", copy / 1e9);

@@ -1,5 +1,5 @@
 /* registry.c -- the table of scenarios `tandem bench` knows, in the order
- * the suite runs them (SCENARIOS.md's order). Each lives in bench/<name>.c. */
+ * the suite runs them (SCENARIOS.md's order). Each lives in bench/scenarios/<name>.c. */
 #include <string.h>
 
 #include "suite.h"

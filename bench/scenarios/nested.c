@@ -1,5 +1,5 @@
 /* nested.c -- nested loops, folds x methods: 10 CV folds x 4 ridge
- * penalties (method 0 is OLS), on X and y stored once (bench/ridge.c:
+ * penalties (method 0 is OLS), on X and y stored once (bench/scenarios/ridge.c:
  * folds are row views). Variants: a map over folds whose tasks each map
  * over methods (nested), and one map over all 40 (fold, method) pairs
  * (flattened). Checked: both give the same 40 MSEs, each matches the

@@ -2,7 +2,10 @@
  * variance of n F64 values with one tdm_reduce call (one pass over
  * memory) vs four calls (four passes). Rate: the array's bytes per second
  * (the four-pass variant reads them four times). Checked against a plain
- * two-pass loop in long double, and one pass against four. */
+ * two-pass loop in long double, and one pass against four. --detail adds
+ * the reduction of an expression that is never stored, s = sum((y - a*x)^2)
+ * with tdm_eval_reduce over x, y ~ U(-1, 1), against the read ceiling for
+ * x and y, checked against a long double loop. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +33,63 @@ static tdm_status co_once(void *p, int xfer, double *secs) {
     st = tdm_reduce(s->ctx, s->x, 1, &co_ops[k], &s->out[k]);
   *secs = bench_now() - t;
   return st;
+}
+
+typedef struct co_fused {
+  tdm_ctx *ctx;
+  tdm_buf *in[3]; /* y, a, x */
+  double sum;
+} co_fused;
+
+static tdm_status co_fused_once(void *p, int xfer, double *secs) {
+  co_fused *f = p;
+  (void)xfer;
+  const tdm_reduce_op op = TDM_SUM;
+  double t = bench_now();
+  tdm_status st = tdm_eval_reduce(f->ctx, "(y - a*x)^2", "y, a, x", f->in, 1, &op, &f->sum);
+  *secs = bench_now() - t;
+  return st;
+}
+
+/* --detail: sum((y - a*x)^2) in one pass, nothing stored. */
+static void co_detail(bench_run *r, size_t n, int reps, const char *size) {
+  bench_row row;
+  bench_row_init(r, &row, "sum((y-a*x)^2)", "f64", size);
+  double a = 0.75, *hx = malloc(n * sizeof *hx), *hy = malloc(n * sizeof *hy);
+  co_fused f = {r->ctx, {NULL, NULL, NULL}, 0};
+  tdm_buf *bx = NULL, *by = NULL;
+  tdm_rng *rng = NULL;
+  tdm_status s = hx && hy ? TDM_OK : TDM_ERR_NOMEM;
+  if (s == TDM_OK) s = tdm_buf_wrap(r->ctx, TDM_F64, n, 1, hx, &bx);
+  if (s == TDM_OK) s = tdm_buf_wrap(r->ctx, TDM_F64, n, 1, hy, &by);
+  if (s == TDM_OK) s = tdm_buf_create(r->ctx, TDM_F64, 1, 1, &f.in[1]);
+  if (s == TDM_OK) s = tdm_buf_write(f.in[1], &a);
+  if (s == TDM_OK) s = tdm_rng_create(r->ctx, 2024, 51, &rng);
+  if (s == TDM_OK) s = tdm_rng_uniform(rng, bx, -1.0, 1.0);
+  if (s == TDM_OK) s = tdm_rng_uniform(rng, by, -1.0, 1.0);
+  if (s == TDM_OK) s = tdm_buf_read(bx, hx);
+  if (s == TDM_OK) s = tdm_buf_read(by, hy);
+  f.in[0] = by, f.in[2] = bx;
+  if (s == TDM_OK) s = bench_time(r, &row, reps, 0, co_fused_once, &f);
+  if (s == TDM_OK) {
+    bench_rate(&row, (double)n * 16.0 / 1e9, "GB/s", r->device ? r->ceil->dev_gbs : r->ceil->read_gbs,
+               r->device ? "device memory" : "memory read");
+    long double ref = 0;
+    for (size_t i = 0; i < n; i++) {
+      long double d = (long double)hy[i] - (long double)a * hx[i];
+      ref += d * d;
+    }
+    bench_check(&row, bench_close(f.sum, (double)ref, 1e-12, (double)ref),
+                "sum %.17g vs long double loop %.17g", f.sum, (double)ref);
+    snprintf(row.note, sizeof row.note, "x and y read once; y - a*x never stored");
+  }
+  bench_finish(r, &row, 1, s, s == TDM_ERR_NOMEM && row.reps == 0 ? "out of host memory for x and y" : NULL);
+  tdm_rng_destroy(rng);
+  tdm_buf_destroy(f.in[1]);
+  tdm_buf_destroy(bx);
+  tdm_buf_destroy(by);
+  free(hx);
+  free(hy);
 }
 
 void bench_compute_once(bench_run *r) {
@@ -89,4 +149,5 @@ void bench_compute_once(bench_run *r) {
   tdm_rng_destroy(rng);
   tdm_buf_destroy(st.x);
   free(st.hx);
+  if (r->detail && !r->skip) co_detail(r, n, reps, size);
 }

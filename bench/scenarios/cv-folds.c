@@ -1,5 +1,5 @@
 /* cv-folds.c -- a parallel map over 10 cross-validation folds: per fold a
- * ridge fit on the other 9 and the MSE on the held-out one (bench/ridge.c:
+ * ridge fit on the other 9 and the MSE on the held-out one (bench/scenarios/ridge.c:
  * X and y stored once, folds selected as row views). Variants: a plain
  * loop over folds with threaded BLAS inside, and tdm_map over folds (one
  * fold per task, BLAS single-threaded in each). Checked: every fold's MSE

@@ -1,7 +1,11 @@
 /* vecmath.c -- a vectorized calculation: z = exp(x) + 3*sin(x) with
  * x ~ N(0,1), one fused pass (one compiled expression), f64 and f32.
  * Rate: bytes read + written per second against the copy bandwidth.
- * Checked on sampled elements against libm in long double. */
+ * Checked on sampled elements against libm in long double. --detail adds
+ * the same rows from a context made with TDM_MATH=fast (SLEEF's 3.5-ulp
+ * sin) and, on the CPU, from a 1-thread context (the ceiling stays the
+ * all-thread copy bandwidth). The SIMD tiers one by one need the library's
+ * internals: bench/tools/isa_tiers.c. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -75,6 +79,31 @@ static tdm_status vm_run(bench_run *r, bench_row *row, tdm_dtype dt, size_t n, i
   return s;
 }
 
+/* --detail: variant rows from another context (fast math, 1 thread). */
+static void vm_detail(bench_run *r, const char *size, size_t n, int reps) {
+  static const struct {
+    const char *variant, *var, *value;
+    int one;
+  } d[2] = {{"TDM_MATH=fast", "TDM_MATH", "fast", 0}, {"1 thread", NULL, NULL, 1}};
+  const tdm_dtype dts[2] = {TDM_F64, TDM_F32};
+  for (int k = 0; k < 2; k++) {
+    if (d[k].one && r->device) continue;
+    for (int v = 0; v < 2; v++) {
+      bench_run r1 = *r;
+      tdm_ctx *c = NULL;
+      tdm_status s = d[k].var ? bench_ctx_env(r, r->threads, d[k].var, d[k].value, &c)
+                              : bench_ctx_like(r, 1, &c);
+      r1.ctx = c;
+      r1.threads = d[k].one ? 1 : r->threads;
+      bench_row row;
+      bench_row_init(&r1, &row, d[k].variant, tdm_dtype_name(dts[v]), size);
+      if (s == TDM_OK) s = vm_run(&r1, &row, dts[v], n, reps);
+      bench_finish(&r1, &row, 1, s, NULL);
+      tdm_ctx_destroy(c);
+    }
+  }
+}
+
 void bench_vecmath(bench_run *r) {
   double n = r->size == BENCH_SMALL ? 1e6 : r->size == BENCH_FULL ? 5e8 : 1e8;
   int reps = bench_reps(r, r->size == BENCH_FULL ? 3 : 5);
@@ -88,4 +117,5 @@ void bench_vecmath(bench_run *r) {
     tdm_status s = vm_run(r, &row, dts[v], (size_t)n, reps);
     bench_finish(r, &row, 1, s, s == TDM_ERR_NOMEM && row.reps == 0 ? "out of host memory for x and z" : NULL);
   }
+  if (r->detail && !r->skip) vm_detail(r, size, (size_t)n, reps);
 }
