@@ -42,7 +42,18 @@ typedef struct {
 static const char *names[NCALLS] = {"gemv", "crossprod_w", "solve_tri", "chol_inverse", "lstsq",
                                     "eigh", "svd"};
 
-/* The direct calls: what the tandem call does, written against LAPACK. */
+/* Both triangles from the upper one, in 32 x 32 tiles: the contract's
+ * output for X'WX and the inverse is the full symmetric matrix, so the
+ * direct calls make it too. */
+static void mirror(double *A, size_t n) {
+  for (size_t j0 = 0; j0 < n; j0 += 32)
+    for (size_t i0 = j0; i0 < n; i0 += 32)
+      for (size_t j = j0; j < j0 + 32 && j < n; j++)
+        for (size_t i = i0 > j + 1 ? i0 : j + 1; i < i0 + 32 && i < n; i++) A[i + j * n] = A[j + i * n];
+}
+
+/* The direct calls: what the tandem call does, written against LAPACK,
+ * down to the same output (both triangles where the contract gives both). */
 static void direct(fit_data *d, int c) {
   size_t n = d->n;
   int nn = (int)n, info;
@@ -52,14 +63,16 @@ static void direct(fit_data *d, int c) {
     for (size_t j = 0; j < n; j++)
       for (size_t i = 0; i < n; i++) d->work[i + j * n] = sqrt(d->w[i]) * d->X[i + j * n];
     cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, nn, nn, 1.0, d->work, nn, 0.0, d->U, nn);
+    mirror(d->U, n);
     break;
   case 2:
     memcpy(d->work, d->B, n * n * 8);
     LAPACKE_dtrtrs_work(LAPACK_COL_MAJOR, 'U', 'N', 'N', nn, nn, d->R, nn, d->work, nn);
     break;
   case 3:
-    memcpy(d->U, d->R, n * n * 8);
+    for (size_t j = 0; j < n; j++) memcpy(d->U + j * n, d->R + j * n, (j + 1) * 8); /* R's triangle */
     LAPACKE_dpotri_work(LAPACK_COL_MAJOR, 'U', nn, d->U, nn);
+    mirror(d->U, n);
     break;
   case 4: /* copy, geqrf, ormqr, trsm */
     memcpy(d->U, d->X, n * n * 8);
