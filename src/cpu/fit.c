@@ -88,12 +88,19 @@ static void tdm__xw_syrk(const tdm__xw_job *j, size_t r, double sign, const void
       idx[k] = (uint32_t)(i - lo);                                                                 \
       sc[k] = (T)sqrt(fabs((double)wi));                                                           \
     }                                                                                              \
-    for (size_t c = 0; c < j->p; c++) {                                                            \
-      const T *xc = X + lo + c * j->ldx;                                                           \
-      T *pc = P + c * nb, *ncol = N + c * nb;                                                      \
-      for (size_t k = 0; k < ip; k++) pc[k] = sc[k] * xc[idx[k]];                                  \
-      for (size_t k = 0; k < in; k++) ncol[k] = sc[r - 1 - k] * xc[idx[r - 1 - k]];                \
-    }                                                                                              \
+    if (ip == r) /* every weight positive (IRLS's): no gather, a vector loop */                   \
+      for (size_t c = 0; c < j->p; c++) {                                                          \
+        const T *xc = X + lo + c * j->ldx;                                                         \
+        T *pc = P + c * nb;                                                                        \
+        for (size_t k = 0; k < r; k++) pc[k] = sc[k] * xc[k];                                      \
+      }                                                                                            \
+    else                                                                                           \
+      for (size_t c = 0; c < j->p; c++) {                                                          \
+        const T *xc = X + lo + c * j->ldx;                                                         \
+        T *pc = P + c * nb, *ncol = N + c * nb;                                                    \
+        for (size_t k = 0; k < ip; k++) pc[k] = sc[k] * xc[idx[k]];                                \
+        for (size_t k = 0; k < in; k++) ncol[k] = sc[r - 1 - k] * xc[idx[r - 1 - k]];              \
+      }                                                                                            \
     *np = ip, *nn = in;                                                                            \
   }
 TDM__DEF_XW_BLOCK(tdm__xw_block_f64, double)
