@@ -60,15 +60,16 @@ void bench_glm(bench_run *r) {
   bench_row_init(r, &row, variant, "f64", size);
   row.threads = r->threads;
   if (bench_skipping(r, &row, 1)) return;
-  double *hx = malloc(n * p * sizeof *hx), *hy = malloc(n * sizeof *hy);
+  double *hx = calloc(n * (p + 1), sizeof *hx), *hy = malloc(n * sizeof *hy);
   glm_state st = {r->ctx, NULL, NULL, hx, hy, {0}, {0}};
   tdm_status s = hx && hy ? TDM_OK : TDM_ERR_NOMEM;
   const char *why = s == TDM_OK ? NULL : "out of host memory for X and y";
+  /* X (n x p) and, after it, the fit's work column */
   bench_progress(r, "setup: X (%zu x %zu, U(-1,1) and an intercept), y ~ Bernoulli", n, p);
   if (s == TDM_OK) glm_data(n, p, hx, hy);
-  if (s == TDM_OK && !r->device) s = tdm_buf_wrap(r->ctx, TDM_F64, n, p, hx, &st.X);
+  if (s == TDM_OK && !r->device) s = tdm_buf_wrap(r->ctx, TDM_F64, n, p + 1, hx, &st.X);
   if (s == TDM_OK && !r->device) s = tdm_buf_wrap(r->ctx, TDM_F64, n, 1, hy, &st.y);
-  if (s == TDM_OK && r->device) s = tdm_buf_create(r->ctx, TDM_F64, n, p, &st.X);
+  if (s == TDM_OK && r->device) s = tdm_buf_create(r->ctx, TDM_F64, n, p + 1, &st.X);
   if (s == TDM_OK && r->device) s = tdm_buf_create(r->ctx, TDM_F64, n, 1, &st.y);
   if (s == TDM_OK && r->device) s = tdm_buf_write(st.X, hx);
   if (s == TDM_OK && r->device) s = tdm_buf_write(st.y, hy);
