@@ -85,7 +85,10 @@ Test(fit, gemv_both_transposes) {
 Test(fit, crossprod_w_negative_weights) {
   ts_rng r;
   ts_seed(&r, 2);
-  static const size_t dims[][2] = {{1, 1}, {5, 3}, {3000, 7}, {20011, 3}, {700, 130}};
+    /* p <= 160 runs the tile kernel (several tiles and parts from 13001 x 50),
+   * wider X OpenBLAS's syrk */
+  static const size_t dims[][2] = {{1, 1}, {5, 3}, {3000, 7}, {20011, 3}, {700, 130}, {13001, 50},
+                                   {600, 170}};
   for (size_t bi = 0; bi < 2; bi++)
     for (int d = 0; d < 2; d++)
       for (size_t s = 0; s < sizeof dims / sizeof dims[0]; s++) {
@@ -103,6 +106,42 @@ Test(fit, crossprod_w_negative_weights) {
                       tdm_dtype_name(dt), n, p, q);
         same_bytes(ctx, bX, x0, "X"), same_bytes(ctx, bw, w0, "w");
         free(x0), free(w0), free(X), free(w), free(C);
+        tdm_buf_destroy(bX), tdm_buf_destroy(bw), tdm_buf_destroy(bC);
+        tdm_ctx_destroy(ctx);
+      }
+}
+
+/* A row with weight 0 is left out, whatever X holds in it (inf, NaN):
+ * C equals X'WX of the other rows. */
+Test(fit, crossprod_w_zero_weight_rows_left_out) {
+  ts_rng r;
+  ts_seed(&r, 21);
+  static const size_t ps[] = {7, 50, 170};
+  for (size_t bi = 0; bi < 2; bi++)
+    for (int d = 0; d < 2; d++)
+      for (size_t s = 0; s < sizeof ps / sizeof ps[0]; s++) {
+        tdm_dtype dt = d ? TDM_F64 : TDM_F32;
+        tdm_ctx *ctx = ts_ctx(backs[bi], 2);
+        size_t n = 1001, p = ps[s], m = 0;
+        double *X = rnd(&r, dt, n * p, -1, 1), *w = rnd(&r, dt, n, 0.5, 2);
+        double *X2 = malloc(n * p * sizeof *X2), *w2 = malloc(n * sizeof *w2);
+        for (size_t i = 0; i < n; i++)
+          if (i % 97 == 3) { /* dropped: weight 0, X non-finite */
+            w[i] = 0;
+            for (size_t c = 0; c < p; c++) X[i + c * n] = c % 2 ? INFINITY : NAN;
+          }
+        for (size_t i = 0; i < n; i++)
+          if (w[i] != 0) {
+            for (size_t c = 0; c < p; c++) X2[m + c * n] = X[i + c * n];
+            w2[m++] = w[i];
+          }
+        tdm_buf *bX = ts_buf(ctx, dt, n, p, X), *bw = ts_buf(ctx, dt, n, 1, w), *bC = ts_buf(ctx, dt, p, p, NULL);
+        OK(tdm_crossprod_w(ctx, bX, bw, bC));
+        double *C = rdb(bC);
+        double q = fc_xw(fc_eps(dt), m, p, X2, n, w2, C, p);
+        cr_assert_leq(q, 1.0, "%s %s p=%zu: error %.3g of the bound", tdm_backend_name(backs[bi]),
+                      tdm_dtype_name(dt), p, q);
+        free(X), free(w), free(X2), free(w2), free(C);
         tdm_buf_destroy(bX), tdm_buf_destroy(bw), tdm_buf_destroy(bC);
         tdm_ctx_destroy(ctx);
       }

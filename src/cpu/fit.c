@@ -58,6 +58,7 @@ typedef struct {
   char *sums;    /* parts 1.. (p x p each) */
   char *tiles;   /* per part: two nb x p tiles, then nb row indices and scales */
   size_t tile;   /* bytes of that per part */
+  int gram;      /* narrow X: tdm__gram_* (fit_gram.c) instead of syrk */
 } tdm__xw_job;
 
 /* C_part += sign * T'T for the first r rows of T (nb x p), upper. */
@@ -106,6 +107,30 @@ static void tdm__xw_syrk(const tdm__xw_job *j, size_t r, double sign, const void
 TDM__DEF_XW_BLOCK(tdm__xw_block_f64, double)
 TDM__DEF_XW_BLOCK(tdm__xw_block_f32, float)
 
+#define TDM__DEF_GRAM_TILE(NAME, T, FILL)                                                          \
+  /* Rows lo..hi of X with a nonzero weight (a zero weight drops its row,                         \
+   * inf or NaN in it included) into Xt and w x into Wt, zero rows to a                           \
+   * multiple of 8 after them; returns the padded row count. */                                   \
+  static size_t NAME(const tdm__xw_job *j, size_t lo, size_t hi, T *Wt, T *Xt, uint32_t *idx) {    \
+    const T *X = j->X, *w = j->w;                                                                  \
+    size_t r = 0, nb = j->nb;                                                                      \
+    for (size_t i = lo; i < hi; i++)                                                               \
+      if (w[i] != 0) idx[r++] = (uint32_t)(i - lo);                                                \
+    size_t rp = (r + 7) & ~(size_t)7;                                                              \
+    for (size_t c = 0; c < j->p; c++) {                                                            \
+      const T *xc = X + lo + c * j->ldx, *wl = w + lo;                                             \
+      T *wc = Wt + c * nb, *tc = Xt + c * nb;                                                      \
+      if (r == hi - lo)                                                                            \
+        FILL(r, xc, wl, tc, wc);                                                                   \
+      else                                                                                         \
+        for (size_t k = 0; k < r; k++) tc[k] = xc[idx[k]], wc[k] = wl[idx[k]] * xc[idx[k]];        \
+      for (size_t k = r; k < rp; k++) tc[k] = wc[k] = 0;                                           \
+    }                                                                                              \
+    return rp;                                                                                     \
+  }
+TDM__DEF_GRAM_TILE(tdm__gram_tile_f64, double, tdm__gram_fill_f64)
+TDM__DEF_GRAM_TILE(tdm__gram_tile_f32, float, tdm__gram_fill_f32)
+
 static void tdm__xw_part(void *arg, size_t lo, size_t hi) {
   const tdm__xw_job *j = arg;
   size_t es = j->dt == TDM_F64 ? 8 : 4, rows_per = (j->n + j->parts - 1) / j->parts;
@@ -116,6 +141,19 @@ static void tdm__xw_part(void *arg, size_t lo, size_t hi) {
     uint32_t *idx = (uint32_t *)(N + j->nb * j->p * es);
     for (size_t c = 0; c < j->p; c++) memset((char *)C + c * ldc * es, 0, (c + 1) * es);
     size_t r0 = part * rows_per, r1 = r0 + rows_per < j->n ? r0 + rows_per : j->n;
+    if (j->gram) {
+      for (size_t b = r0; b < r1; b += j->nb) {
+        size_t e = b + j->nb < r1 ? b + j->nb : r1, rp;
+        if (j->dt == TDM_F64) {
+          rp = tdm__gram_tile_f64(j, b, e, (double *)P, (double *)N, idx);
+          tdm__gram_f64(j->p, rp, (const double *)P, (const double *)N, j->nb, C, ldc);
+        } else {
+          rp = tdm__gram_tile_f32(j, b, e, (float *)P, (float *)N, idx);
+          tdm__gram_f32(j->p, rp, (const float *)P, (const float *)N, j->nb, C, ldc);
+        }
+      }
+      continue;
+    }
     tdm__blas_threads(j->cpu); /* in a part of several: one thread */
     for (size_t b = r0; b < r1; b += j->nb) {
       size_t e = b + j->nb < r1 ? b + j->nb : r1, np, nn;
@@ -132,11 +170,18 @@ tdm_status tdm__cpu_crossprod_w(void *st, tdm_dtype dt, size_t n, size_t p, cons
                                 size_t ldx, const void *w, void *C, size_t ldc) {
   const tdm__cpu *cpu = st;
   size_t es = dt == TDM_F64 ? 8 : 4;
-  /* A tile of about 128 KiB per sign stays in L2 while syrk reads it. */
-  size_t nb = ((size_t)128 << 10) / (es * p);
-  nb = nb < 64 ? 64 : nb > 4096 ? 4096 : nb;
-  if (nb < p && nb < 1024) nb = p < 1024 ? p : 1024; /* wide X: syrk needs depth more than cache */
-  if (nb > n) nb = n;
+  int gram = p <= TDM__GRAM_PMAX && tdm__gram_ok();
+  size_t nb;
+  if (gram) { /* W and X tiles, 256 KiB each, in L2; a multiple of 8 rows */
+    nb = ((size_t)256 << 10) / (es * p) & ~(size_t)7;
+    nb = nb > 2048 ? 2048 : nb;
+    if (nb > ((n + 7) & ~(size_t)7)) nb = (n + 7) & ~(size_t)7;
+  } else { /* a tile of about 128 KiB per sign stays in L2 while syrk reads it */
+    nb = ((size_t)128 << 10) / (es * p);
+    nb = nb < 64 ? 64 : nb > 4096 ? 4096 : nb;
+    if (nb < p && nb < 1024) nb = p < 1024 ? p : 1024; /* wide X: syrk needs depth more than cache */
+    if (nb > n) nb = n;
+  }
   size_t threads = tdm__in_worker() ? 1 : (size_t)cpu->threads;
   /* Enough rows per part that the merge (p^2 each) stays small. */
   size_t parts = n / (4 * nb) < threads ? n / (4 * nb) : threads;
@@ -149,7 +194,7 @@ tdm_status tdm__cpu_crossprod_w(void *st, tdm_dtype dt, size_t n, size_t p, cons
     return tdm__err(TDM_ERR_INVALID, "X: %zu columns: the work tiles overflow", p);
   char *work = tdm__malloc(bytes);
   TDM__CHECK(!work, TDM_ERR_NOMEM, "out of host memory for %zu bytes of X'WX tiles", bytes);
-  tdm__xw_job j = {cpu, dt, n, p, ldx, nb, parts, X, w, C, ldc, work + tiles, work, tile};
+  tdm__xw_job j = {cpu, dt, n, p, ldx, nb, parts, X, w, C, ldc, work + tiles, work, tile, gram};
   if (parts == 1) tdm__xw_part(&j, 0, 1); /* here, BLAS may use the context's threads */
   else tdm__par_for((int)parts, parts, 1, tdm__xw_part, &j);
   for (size_t part = 1; part < parts; part++) { /* in order: the same bits every run */
