@@ -56,28 +56,18 @@ __attribute__((target("avx2,fma"))) static float tdm__hs_ps(__m256 v) {
 }
 
 /* t[k] = x[k], wt[k] = w[k] x[k] for k < r: one column of a tile. */
-__attribute__((target("avx2,fma"))) void tdm__gram_fill_f64(size_t r, const double *x,
-                                                            const double *w, double *t,
-                                                            double *wt) {
-  size_t k = 0;
-  for (; k + 4 <= r; k += 4) {
-    __m256d v = _mm256_loadu_pd(x + k);
-    _mm256_storeu_pd(t + k, v);
-    _mm256_storeu_pd(wt + k, _mm256_mul_pd(v, _mm256_loadu_pd(w + k)));
+#define TDM__GRAM_FILL(NAME, T, V, LOADU, STOREU, MUL, LANES)                                      \
+  __attribute__((target("avx2,fma"))) void NAME(size_t r, const T *x, const T *w, T *t, T *wt) {   \
+    size_t k = 0;                                                                                  \
+    for (; k + LANES <= r; k += LANES) {                                                           \
+      V v = LOADU(x + k);                                                                          \
+      STOREU(t + k, v);                                                                            \
+      STOREU(wt + k, MUL(v, LOADU(w + k)));                                                        \
+    }                                                                                              \
+    for (; k < r; k++) t[k] = x[k], wt[k] = w[k] * x[k];                                           \
   }
-  for (; k < r; k++) t[k] = x[k], wt[k] = w[k] * x[k];
-}
-
-__attribute__((target("avx2,fma"))) void tdm__gram_fill_f32(size_t r, const float *x,
-                                                            const float *w, float *t, float *wt) {
-  size_t k = 0;
-  for (; k + 8 <= r; k += 8) {
-    __m256 v = _mm256_loadu_ps(x + k);
-    _mm256_storeu_ps(t + k, v);
-    _mm256_storeu_ps(wt + k, _mm256_mul_ps(v, _mm256_loadu_ps(w + k)));
-  }
-  for (; k < r; k++) t[k] = x[k], wt[k] = w[k] * x[k];
-}
+TDM__GRAM_FILL(tdm__gram_fill_f64, double, __m256d, _mm256_loadu_pd, _mm256_storeu_pd, _mm256_mul_pd, 4)
+TDM__GRAM_FILL(tdm__gram_fill_f32, float, __m256, _mm256_loadu_ps, _mm256_storeu_ps, _mm256_mul_ps, 8)
 
 __attribute__((target("avx2,fma"))) void tdm__gram_f64(size_t p, size_t r, const double *W,
                                                        const double *X, size_t t, double *C,
