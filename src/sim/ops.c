@@ -43,13 +43,13 @@ static void tdm__sim_release_prog(void *p) { tdm__prog_release(p); }
 #define TDM__SIM_PACK_DEV(t, n) tdm__blk.n = tdm__sim_real(n);
 #define TDM__SIM_PACK_SARG(n) tdm__blk.n = *n, tdm__blk.n.p = tdm__sim_real(n->p);
 #define TDM__SIM_PACK_ARGS(t, n, fix)                                                              \
-  tdm__blk.n##_set = n != NULL;                                                                           \
+  tdm__blk.n##_set = n != NULL;                                                                    \
   if (n) tdm__blk.n = *n, fix(&tdm__blk.n);
 #define TDM__SIM_PACK_OUT(t, n) tdm__blk.n = tdm__wait ? n : NULL;
 #define TDM__SIM_PACK_PROG(n)                                                                      \
-  tdm__blk.n = n, tdm__own = (void *)n;                                                                        \
+  tdm__blk.n = n, tdm__own = (void *)n;                                                            \
   tdm__prog_retain(tdm__own);
-/* passing it to the CPU kernel, in the runner (a the block) */
+/* passing it to the CPU kernel, in the runner (a: the block) */
 #define TDM__SIM_CALL(arg) TDM__SIM_CALL_##arg
 #define TDM__SIM_CALL_VAL(t, n) , a->n
 #define TDM__SIM_CALL_DEV(t, n) , a->n
