@@ -5,6 +5,7 @@
  * copies back only the moments), broadcasting, NaN and inf, argument
  * errors, and allocation failures. */
 #include "core/alloc.h"
+#include "cpu/ktab.h"
 #include "cpu/vexec.h"
 #include "support/support.h"
 #include "expr_check.h"
@@ -46,7 +47,7 @@ Test(eval_reduce, residuals_vs_long_double_every_tier) {
                     ts_buf(ctx, TDM_F64, n, 1, x)};
   tdm_buf *tmp = ts_buf(ctx, TDM_F64, n, 1, NULL);
   for (int isa = 0; isa < TDM__ISA_COUNT; isa++) {
-    if (tdm__cpu_eval_isa(isa) != isa) continue;
+    if (tdm__isa_force(isa) != isa) continue;
     cr_assert_eq(tdm_eval_reduce(ctx, "(y - a*x)^2", "y, a, x", in, 7, all_ops, got), TDM_OK, "%s",
                  tdm_last_error());
     near(got, ref, 1e-13, "f64 residuals");
@@ -57,7 +58,7 @@ Test(eval_reduce, residuals_vs_long_double_every_tier) {
       cr_assert(ts_same_bits(got[k], viaeval[k]), "tier %d op %d: %a vs tdm_reduce %a", isa, k,
                 got[k], viaeval[k]);
   }
-  tdm__cpu_eval_isa(-1);
+  tdm__isa_force(-1);
   for (int k = 0; k < 3; k++) tdm_buf_destroy(in[k]);
   tdm_buf_destroy(tmp);
   tdm_ctx_destroy(ctx);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "core/alloc.h"
+#include "cpu/ktab.h"
 #include "cpu/vexec.h"
 #include "expr/expr_int.h"
 #include "expr_check.h"
@@ -369,12 +370,12 @@ Test(expr, streamed_large_output) {
   tdm_buf *bx = xc_buf(ctx, TDM_F64, n, x), *bz = NULL;
   cr_assert_eq(tdm_buf_wrap(ctx, TDM_F64, n, 1, z, &bz), TDM_OK);
   for (int isa = 0; isa < 4; isa++) {
-    if (tdm__cpu_eval_isa(isa) != isa) continue;
+    if (tdm__isa_force(isa) != isa) continue;
     memset(z, 0, n * 8);
     cr_assert_eq(tdm_eval(ctx, "x*2 + 1", "x", bz, &bx), TDM_OK, "%s", tdm_last_error());
     for (size_t i = 0; i < n; i++) cr_assert_eq(z[i], x[i] * 2 + 1, "tier %d at %zu", isa, i);
   }
-  tdm__cpu_eval_isa(-1);
+  tdm__isa_force(-1);
   cr_assert_eq(tdm_eval(ctx, "x*x", "x", bz, &bz), TDM_OK); /* in place */
   for (size_t i = 0; i < n; i++) cr_assert_eq(z[i], (x[i] * 2 + 1) * (x[i] * 2 + 1), "at %zu", i);
   tdm_buf_destroy(bx), tdm_buf_destroy(bz);

@@ -6,6 +6,7 @@
  * the CPU and on the sim device's memory. */
 #include "core/alloc.h"
 #include "core/buf_int.h"
+#include "cpu/ktab.h"
 #include "cpu/vexec.h"
 #include "expr/expr_int.h"
 #include "support/support.h"
@@ -35,7 +36,7 @@ static void check_rows_cols(tdm_backend be, tdm_dtype dt, size_t r, size_t c) {
   tdm_buf *out = mat(ctx, dt, r, c, NULL);
   double *got = malloc(r * c * sizeof *got);
   for (int isa = 0; isa < (be == TDM_CPU ? TDM__ISA_COUNT : 1); isa++) {
-    if (be == TDM_CPU && tdm__cpu_eval_isa(isa) != isa) continue;
+    if (be == TDM_CPU && tdm__isa_force(isa) != isa) continue;
     cr_assert_eq(tdm_eval(ctx, "x * w - m + s", "x, w, m, s", out, in), TDM_OK, "%s",
                  tdm_last_error());
     ts_read(out, got);
@@ -49,7 +50,7 @@ static void check_rows_cols(tdm_backend be, tdm_dtype dt, size_t r, size_t c) {
                      got[i + j * r], ref);
       }
   }
-  tdm__cpu_eval_isa(-1);
+  tdm__isa_force(-1);
   for (int k = 0; k < 4; k++) tdm_buf_destroy(in[k]);
   tdm_buf_destroy(out);
   free(x), free(w), free(m), free(got);
@@ -145,7 +146,7 @@ static void strided_case(tdm_backend bk, size_t r, size_t c, size_t lx, size_t l
   a.in_rs[1] = 1, a.in_cs[1] = 0;  /* column */
   a.in_rs[2] = 0, a.in_cs[2] = lm; /* row of a matrix: every lm-th element */
   for (int isa = 0; isa < TDM__ISA_COUNT; isa++) {
-    if (tdm__cpu_eval_isa(isa) != isa) continue;
+    if (tdm__isa_force(isa) != isa) continue;
     cr_assert_eq(be->eval(st, p, &a), TDM_OK, "%s", tdm_last_error());
     if (bk != TDM_CPU) cr_assert_eq(be->d2h(st, o, dout, no * 8), TDM_OK);
     for (size_t j = 0; j < c; j++)
@@ -155,7 +156,7 @@ static void strided_case(tdm_backend bk, size_t r, size_t c, size_t lx, size_t l
                      lx, lm, lo, isa, i, j);
       }
   }
-  tdm__cpu_eval_isa(-1);
+  tdm__isa_force(-1);
   tdm__prog_release(p);
   if (bk != TDM_CPU) be->free(st, dx), be->free(st, dw), be->free(st, dm), be->free(st, dout);
   free(x), free(w), free(m), free(o), free(o0);

@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "core/ctx_int.h"
+#include "cpu/ktab.h"
 #include "cpu/vexec.h"
 #include "expr_check.h"
 
@@ -89,9 +90,8 @@ Test(fastmath, max_ulp_vs_libm_every_tier) {
   tdm_ctx *ctx = xc_ctx(TDM_CPU, 2);
   ctx->fast_math = 1; /* what TDM_MATH=fast gives (checked below) */
   for (int isa = 0; isa < TDM__ISA_COUNT; isa++) {
-    if (tdm__cpu_eval_isa(isa) != isa) continue;
-    const char *tier;
-    tdm__cpu_eval_isa_current(&tier);
+    if (tdm__isa_force(isa) != isa) continue;
+    const char *tier = tdm__ktab_get()->vexec->name;
     for (int k = 0; k < NCASES; k++) {
       uint64_t u64 = run(ctx, &cases[k], 0, 20000), u32 = run(ctx, &cases[k], 1, 20000);
       cr_log_info("fast %-6s %-7s max ulp f64 %llu, f32 %llu", cases[k].name, tier,
@@ -100,7 +100,7 @@ Test(fastmath, max_ulp_vs_libm_every_tier) {
       cr_assert_leq(u32, MAXULP32, "%s f32 on %s: %llu ulp", cases[k].name, tier, (unsigned long long)u32);
     }
   }
-  tdm__cpu_eval_isa(-1);
+  tdm__isa_force(-1);
   tdm_ctx_destroy(ctx);
 }
 

@@ -6,6 +6,7 @@
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
 
+#include "cpu/ktab.h"
 #include "cpu/vexec.h"
 #include "expr_check.h"
 
@@ -189,13 +190,12 @@ ParameterizedTest(int *id, math, vs_libm) {
   tdm_ctx *ctx = xc_ctx(TDM_CPU, 0);
   static const size_t sizes[] = {1, 7, 4097};
   for (int isa = 0; isa < TDM__ISA_COUNT; isa++) {
-    if (tdm__cpu_eval_isa(isa) != isa) continue; /* not on this CPU */
-    const char *tier;
-    tdm__cpu_eval_isa_current(&tier);
+    if (tdm__isa_force(isa) != isa) continue; /* not on this CPU */
+    const char *tier = tdm__ktab_get()->vexec->name;
     for (int f32 = 0; f32 < 2; f32++)
       for (int k = 0; k < 3; k++) run_case(c, ctx, f32, sizes[k], tier);
   }
-  tdm__cpu_eval_isa(-1);
+  tdm__isa_force(-1);
   tdm_ctx_destroy(ctx);
 }
 

@@ -7,7 +7,7 @@
 #include <math.h>
 
 #include "core/alloc.h"
-#include "cpu/rng_int.h"
+#include "cpu/isa.h"
 #include "rng/philox.h"
 #include "rng_test.h"
 
@@ -125,9 +125,9 @@ Test(rng, split_calls_continue_the_stream) {
 /* The vectorized CPU kernels (AVX2, AVX-512 Philox) give the bits of the
  * scalar group code, which is also what each CUDA thread runs. */
 Test(rng, vector_kernels_match_the_scalar_code) {
-  if (tdm__rng_simd_level() == 0)
+  if (tdm__isa_best() < TDM__ISA_AVX2)
     cr_skip_test("this CPU has no AVX2+FMA: only the scalar path runs");
-  int top = tdm__rng_simd_level();
+  int top = tdm__isa_best();
   tdm_ctx *ctx = rt_ctx(TDM_CPU, 2);
   static const size_t sizes[] = {1, 5, 4 * 1024 + 3, 3 * 4096 + 7};
   for (size_t i = 0; i < RT_NSPECS; i++) {
@@ -135,10 +135,10 @@ Test(rng, vector_kernels_match_the_scalar_code) {
     for (size_t z = 0; z < 4; z++) {
       size_t n = s->wpv > 4 && sizes[z] > 2000 ? 2001 : sizes[z];
       for (uint64_t off = 0; off < 4; off += 1 + (z & 1)) {
-        tdm__rng_simd_cap(0);
+        tdm__isa_force(TDM__ISA_SCALAR);
         void *ref = rt_sample(ctx, s, 5, 9, off, n);
-        for (int lv = 1; lv <= top; lv++) {
-          tdm__rng_simd_cap(lv);
+        for (int lv = TDM__ISA_AVX2; lv <= top; lv++) {
+          tdm__isa_force(lv);
           void *got = rt_sample(ctx, s, 5, 9, off, n);
           cr_expect_eq(memcmp(ref, got, n * tdm_dtype_size(s->dt)), 0,
                        "%s: n %zu offset %llu level %d", s->name, n, (unsigned long long)off, lv);
@@ -148,7 +148,7 @@ Test(rng, vector_kernels_match_the_scalar_code) {
       }
     }
   }
-  tdm__rng_simd_cap(2);
+  tdm__isa_force(-1);
   tdm_ctx_destroy(ctx);
 }
 

@@ -1,9 +1,10 @@
 /* isa_tiers.c -- the CPU kernels tier by tier: each SIMD tier the machine
  * has forced in turn through the library's test hooks, timing what the
  * scenarios time on the best tier only: vecmath's z = exp(x) + 3*sin(x)
- * (tdm_eval, f64 and f32, each eval tier), compute-once's one-pass
- * min/max/mean/var (tdm_reduce, each reduce kernel) and rng's normal f64
- * draws (each rng vector level). Not a scenario: it needs internals
+ * (tdm_eval, f64 and f32), compute-once's one-pass min/max/mean/var
+ * (tdm_reduce) and rng's normal f64 draws, at each ISA level the machine
+ * has (tdm__isa_force; the kernel table names each family's variant at
+ * that level: a level without one of its own runs the one below). Not a scenario: it needs internals
  * (headers under src/cpu/), and this is the one bench file that includes them.
  * Usage: isa_tiers [N] [--reps R] [--threads T]. Prints a table: the best
  * of R runs, GB/s of the bytes each op reads and writes. */
@@ -11,13 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cpu/rng_int.h"
+#include "cpu/ktab.h"
 #include "cpu/vexec.h"
 #include "suite.h"
-
-/* The reduce kernel's hook (src/cpu/reduce_int.h, whose tier names clash
- * with vexec.h's): -1 = the best; returns the version now in use. */
-int tdm__reduce_isa(int want);
 
 typedef enum { IT_EVAL, IT_REDUCE, IT_RNG } it_op;
 
@@ -48,7 +45,7 @@ static double it_time(it_state *s, it_op op, int k, int reps) {
 }
 
 static void it_row(const char *op, const char *tier, const char *dt, double s, double bytes) {
-  printf("%-26s %-8s %-5s %10.4f %9.2f\n", op, tier, dt, s, bytes / s / 1e9);
+  printf("%-26s %-14s %-5s %10.4f %9.2f\n", op, tier, dt, s, bytes / s / 1e9);
 }
 
 int main(int argc, char **argv) {
@@ -83,28 +80,22 @@ int main(int argc, char **argv) {
     return 1;
   }
   printf("isa_tiers: n = %zu, %d threads, best of %d\n", n, tdm_ctx_threads(s.ctx), reps);
-  printf("%-26s %-8s %-5s %10s %9s\n", "op", "tier", "dtype", "best_s", "GB/s");
-  static const char *eval_tier[TDM__ISA_COUNT] = {"scalar", "sse2", "avx2", "avx512"};
+  printf("%-26s %-14s %-5s %10s %9s\n", "op", "tier", "dtype", "best_s", "GB/s");
   for (int t = 0; t < TDM__ISA_COUNT; t++) {
-    if (tdm__cpu_eval_isa(t) != t) continue; /* not on this CPU or not built */
-    for (int k = 0; k < 2; k++)
-      it_row("eval exp(x) + 3*sin(x)", eval_tier[t], k ? "f32" : "f64", it_time(&s, IT_EVAL, k, reps),
-             2.0 * (double)n * (double)tdm_dtype_size(dts[k]));
+    if (tdm__isa_force(t) != t) continue; /* not on this CPU */
+    const tdm__ktab *k = tdm__ktab_get();
+    char tier[32];
+    for (int d = 0; d < 2; d++) {
+      snprintf(tier, sizeof tier, "%s/%s", tdm__isa_name(t), k->vexec->name);
+      it_row("eval exp(x) + 3*sin(x)", tier, d ? "f32" : "f64", it_time(&s, IT_EVAL, d, reps),
+             2.0 * (double)n * (double)tdm_dtype_size(dts[d]));
+    }
+    snprintf(tier, sizeof tier, "%s/%s", tdm__isa_name(t), k->reduce_name);
+    it_row("reduce min/max/mean/var", tier, "f64", it_time(&s, IT_REDUCE, 0, reps), 8.0 * (double)n);
+    snprintf(tier, sizeof tier, "%s/%s", tdm__isa_name(t), k->rng_name);
+    it_row("rng normal", tier, "f64", it_time(&s, IT_RNG, 0, reps), 8.0 * (double)n);
   }
-  tdm__cpu_eval_isa(-1);
-  static const char *reduce_tier[2] = {"plain C", "avx2"};
-  for (int t = 0; t < 2; t++)
-    if (tdm__reduce_isa(t) == t)
-      it_row("reduce min/max/mean/var", reduce_tier[t], "f64", it_time(&s, IT_REDUCE, 0, reps),
-             8.0 * (double)n);
-  tdm__reduce_isa(-1);
-  static const char *rng_tier[3] = {"scalar", "avx2", "avx512"};
-  int top = tdm__rng_simd_level();
-  for (int t = 0; t <= top && t < 3; t++) {
-    tdm__rng_simd_cap(t);
-    it_row("rng normal", rng_tier[t], "f64", it_time(&s, IT_RNG, 0, reps), 8.0 * (double)n);
-  }
-  tdm__rng_simd_cap(2); /* the default: no cap below what the CPU has */
+  tdm__isa_force(-1);
   tdm_expr_destroy(s.e);
   tdm_rng_destroy(s.rng);
   for (int k = 0; k < 2; k++) tdm_buf_destroy(s.x[k]), tdm_buf_destroy(s.z[k]);

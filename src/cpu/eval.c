@@ -1,8 +1,8 @@
 /* eval.c -- tdm__cpu_eval / tdm__cpu_eval_reduce: run an expression
  * program over the data in blocks of 8 KiB per register (1024 doubles /
  * 2048 floats, so a block's registers stay in L1/L2), one instruction at a
- * time over the whole block with the widest SIMD tier the CPU has
- * (vexec_*.c). Strided (view) and broadcast operands are read a column's
+ * time over the whole block with the kernel table's SIMD tier (ktab.h,
+ * vexec_*.c). Strided (view) and broadcast operands are read a column's
  * contiguous run at a time. Threads take groups of blocks from a shared
  * counter; each has its own scratch registers. eval_reduce feeds each
  * block's result to the reduction's block kernel (reduce_block.c). */
@@ -11,63 +11,14 @@
 #include "core/alloc.h"
 #include "core/error.h"
 #include "cpu/cpu_int.h"
-#include "cpu/eval_red.h"
+#include "cpu/ktab.h"
+#include "cpu/reduce_int.h"
 #include "cpu/vexec.h"
 
 #define TDM__EBLOCK_BYTES 8192
 #define TDM__EMIN_PER_THREAD 16384 /* elements below which a thread is not worth waking */
 #define TDM__ESTREAM_BYTES ((size_t)32 << 20) /* outputs this big bypass the caches */
 #define TDM__EPLAN 256 /* programs up to this long take scalar inputs as immediates */
-
-static const tdm__visa *const tdm__visas[TDM__ISA_COUNT] = {
-    &tdm__visa_scalar, &tdm__visa_sse2, &tdm__visa_avx2, &tdm__visa_avx512};
-static int tdm__isa_forced = -1; /* atomic; -1: the best */
-static int tdm__isa_best = -1;   /* atomic; found on first use */
-
-/* The tier is built in and this CPU has its ISA. */
-static int tdm__isa_ok(int isa) {
-  if (!tdm__visas[isa]->f64) return 0;
-#if defined(__x86_64__)
-  switch (isa) {
-  case TDM__ISA_SSE2: return __builtin_cpu_supports("sse2");
-  case TDM__ISA_AVX2: return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  case TDM__ISA_AVX512:
-    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq");
-  }
-#endif
-  return isa == TDM__ISA_SCALAR;
-}
-
-static int tdm__best(void) {
-  int b = __atomic_load_n(&tdm__isa_best, __ATOMIC_RELAXED);
-  if (b < 0) {
-    b = TDM__ISA_SCALAR;
-    for (int i = TDM__ISA_COUNT - 1; i > 0; i--)
-      if (tdm__isa_ok(i)) {
-        b = i;
-        break;
-      }
-    __atomic_store_n(&tdm__isa_best, b, __ATOMIC_RELAXED);
-  }
-  return b;
-}
-
-int tdm__cpu_eval_isa(int isa) {
-  if (isa < 0) {
-    __atomic_store_n(&tdm__isa_forced, -1, __ATOMIC_RELAXED);
-    return tdm__best();
-  }
-  if (isa >= TDM__ISA_COUNT || !tdm__isa_ok(isa)) return -1;
-  __atomic_store_n(&tdm__isa_forced, isa, __ATOMIC_RELAXED);
-  return isa;
-}
-
-int tdm__cpu_eval_isa_current(const char **name) {
-  int f = __atomic_load_n(&tdm__isa_forced, __ATOMIC_RELAXED);
-  int isa = f >= 0 ? f : tdm__best();
-  if (name) *name = tdm__visas[isa]->name;
-  return isa;
-}
 
 /* ---- loads and stores with conversion --------------------------------- */
 
@@ -297,7 +248,7 @@ static void tdm__run_block(const tdm__ejob *j, char *scr, size_t b, tdm__moments
     cur[in->dst] = dst;
   }
   if (m) {
-    tdm__er_moments(j->ct, dst, len, m);
+    tdm__reduce_block(j->ct, dst, len, m);
     return;
   }
   if (direct) return;
@@ -359,7 +310,7 @@ static tdm_status tdm__ejob_init(tdm__ejob *j, const tdm__prog *p, const tdm__ev
   j->p = p;
   j->a = a;
   j->ct = tdm__expr_ctype(a->out_dt, a->nin, a->in_dt);
-  const tdm__visa *v = tdm__visas[tdm__cpu_eval_isa_current(NULL)];
+  const tdm__visa *v = tdm__ktab_get()->vexec;
   j->v = v;
   j->fx = j->ct == TDM_F64 ? (a->fast ? v->f64fast : v->f64) : (a->fast ? v->f32fast : v->f32);
   j->es = tdm_dtype_size(j->ct);
@@ -414,7 +365,7 @@ tdm_status tdm__cpu_eval(void *st, const tdm__prog *p, const tdm__eval_args *a) 
 }
 
 /* The reduction's blocks are tdm_reduce's (TDM__RBLOCK elements, items of
- * TDM__RSUPER merged in order; eval_red.h), so the moments are those tdm_reduce gives
+ * TDM__RSUPER merged in order; reduce_int.h), so the moments are those tdm_reduce gives
  * for the evaluated result, bit for bit, whatever the thread count. */
 tdm_status tdm__cpu_eval_reduce(void *st, const tdm__prog *p, const tdm__eval_args *a,
                                 tdm__moments *out) {
@@ -424,9 +375,9 @@ tdm_status tdm__cpu_eval_reduce(void *st, const tdm__prog *p, const tdm__eval_ar
   TDM__TRY(tdm__ejob_init(&j, p, a, 1));
   memset(out, 0, sizeof *out);
   if (a->n == 0) return TDM_OK;
-  j.blk = tdm__er_block;
+  j.blk = TDM__RBLOCK;
   j.nblk = (a->n + j.blk - 1) / j.blk;
-  j.iblk = tdm__er_super;
+  j.iblk = TDM__RSUPER;
   j.nitems = (j.nblk + j.iblk - 1) / j.iblk;
   j.reg_bytes = j.blk * j.es;
   j.slot_bytes = (size_t)(p->nregs > 0 ? p->nregs : 1) * j.reg_bytes;

@@ -15,11 +15,11 @@
 #endif
 
 #include "cpu/cpu_int.h"
+#include "cpu/ktab.h"
 #include "cpu/reduce_int.h"
 
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#ifdef TDM__ISA_X86
 #include <immintrin.h>
-#define TDM__X86 1
 #endif
 
 #define L 16 /* lanes: element i is added into lane i % L */
@@ -75,7 +75,7 @@ TDM__DEF_NANFIX(tdm__nanfix_f32, float)
 
 /* ---- plain C (the reference, and every machine without AVX2 + FMA) ------- */
 #define TDM__DEF_GENERIC(NAME, T, NANFIX)                                      \
-  static void NAME(const T *x, size_t n, tdm__moments *m) {                    \
+  void NAME(const T *x, size_t n, tdm__moments *m) {                           \
     double s[L] = {0}, q[L] = {0}, lo = INFINITY, hi = -INFINITY;              \
     const double K = TDM__SHIFT(x);                                            \
     size_t i = 0;                                                              \
@@ -83,10 +83,10 @@ TDM__DEF_NANFIX(tdm__nanfix_f32, float)
     tdm__block_finish(s, q, K, lo, hi, n, m);                                  \
     NANFIX(x, n, m);                                                           \
   }
-TDM__DEF_GENERIC(tdm__block_c_f64, double, tdm__nanfix_f64)
-TDM__DEF_GENERIC(tdm__block_c_f32, float, tdm__nanfix_f32)
+TDM__DEF_GENERIC(tdm__rblock_c_f64, double, tdm__nanfix_f64)
+TDM__DEF_GENERIC(tdm__rblock_c_f32, float, tdm__nanfix_f32)
 
-#ifdef TDM__X86
+#ifdef TDM__ISA_X86
 /* ---- AVX2 + FMA: four 4-lane registers per sum ----------------------------- */
 #define TDM__LD_F64(p) _mm256_loadu_pd(p)
 #define TDM__LD_F32(p) _mm256_cvtps_pd(_mm_loadu_ps(p))
@@ -108,7 +108,7 @@ TDM__AVX static double tdm__hmax(__m256d a) {
 }
 
 #define TDM__DEF_AVX(NAME, T, LD, NANFIX)                                      \
-  TDM__AVX static void NAME(const T *x, size_t n, tdm__moments *m) {          \
+  TDM__AVX void NAME(const T *x, size_t n, tdm__moments *m) {                 \
     const double K = TDM__SHIFT(x);                                            \
     const __m256d k = _mm256_set1_pd(K);                                       \
     __m256d s0 = _mm256_setzero_pd(), s1 = s0, s2 = s0, s3 = s0;               \
@@ -135,39 +135,13 @@ TDM__AVX static double tdm__hmax(__m256d a) {
     tdm__block_finish(s, q, K, lo, hi, n, m);                                  \
     NANFIX(x, n, m);                                                           \
   }
-TDM__DEF_AVX(tdm__block_avx_f64, double, TDM__LD_F64, tdm__nanfix_f64)
-TDM__DEF_AVX(tdm__block_avx_f32, float, TDM__LD_F32, tdm__nanfix_f32)
-#endif /* TDM__X86 */
+TDM__DEF_AVX(tdm__rblock_avx2_f64, double, TDM__LD_F64, tdm__nanfix_f64)
+TDM__DEF_AVX(tdm__rblock_avx2_f32, float, TDM__LD_F32, tdm__nanfix_f32)
+#endif /* TDM__ISA_X86 */
 
-/* ---- choosing a version ----------------------------------------------------- */
-static int tdm__isa = -1; /* TDM__ISA_*, chosen on first use */
-
-static int tdm__isa_best(void) {
-#ifdef TDM__X86
-  __builtin_cpu_init();
-  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return TDM__ISA_AVX2;
-#endif
-  return TDM__ISA_C;
-}
-
-int tdm__reduce_isa(int want) {
-  int best = tdm__isa_best();
-  int isa = want < 0 || want > best ? best : want;
-  __atomic_store_n(&tdm__isa, isa, __ATOMIC_RELAXED);
-  return isa;
-}
-
+/* ---- the version in force: the kernel table's (ktab.c) ------------------------ */
 void tdm__reduce_block(tdm_dtype dt, const void *x, size_t n, tdm__moments *m) {
-  int isa = __atomic_load_n(&tdm__isa, __ATOMIC_RELAXED);
-  if (isa < 0) isa = tdm__reduce_isa(-1);
-  const int f64 = dt == TDM_F64;
-#ifdef TDM__X86
-  if (isa == TDM__ISA_AVX2) {
-    if (f64) tdm__block_avx_f64(x, n, m);
-    else tdm__block_avx_f32(x, n, m);
-    return;
-  }
-#endif
-  if (f64) tdm__block_c_f64(x, n, m);
-  else tdm__block_c_f32(x, n, m);
+  const tdm__ktab *t = tdm__ktab_get();
+  if (dt == TDM_F64) t->reduce_f64(x, n, m);
+  else t->reduce_f32(x, n, m);
 }

@@ -1,5 +1,6 @@
-/* reduce_int.h -- the CPU reduction's block kernel and its version switch
- * (plain C, AVX2+FMA; both give the same bits). */
+/* reduce_int.h -- the CPU reduction's block kernel, its versions (plain C,
+ * AVX2+FMA; both give the same bits; the kernel table picks one) and the
+ * scalar moment accumulator. */
 #ifndef TDM_REDUCE_INT_H
 #define TDM_REDUCE_INT_H
 
@@ -11,13 +12,14 @@
  * does not depend on the thread count. */
 #define TDM__RSUPER 64
 
-enum { TDM__ISA_C = 0, TDM__ISA_AVX2 = 1 };
-
-/* Moments of x[0..n), 1 <= n <= TDM__RBLOCK, all fields. */
+/* Moments of x[0..n), 1 <= n <= TDM__RBLOCK, all fields, by the version in
+ * force (ktab.h). */
 void tdm__reduce_block(tdm_dtype dt, const void *x, size_t n, tdm__moments *m);
-/* Test/bench hook: use version want (capped at what the CPU has; -1 = best).
- * Returns the version now in use. */
-int tdm__reduce_isa(int want);
+/* The versions: plain C (the reference) and AVX2+FMA (x86-64 only). */
+void tdm__rblock_c_f64(const double *x, size_t n, tdm__moments *m);
+void tdm__rblock_c_f32(const float *x, size_t n, tdm__moments *m);
+void tdm__rblock_avx2_f64(const double *x, size_t n, tdm__moments *m);
+void tdm__rblock_avx2_f32(const float *x, size_t n, tdm__moments *m);
 
 /* ---- a scalar moment accumulator (group statistics, per-row reductions,
  * any caller that feeds values one at a time) ----------------------------

@@ -1,18 +1,29 @@
 /* rng.c -- the CPU random-number fill: values are cut into fixed chunks at
  * fixed stream positions and spread over the worker pool, so the result is
  * the same for any thread count. Elementwise and integer kinds go through the
- * vector kernels (rng_simd.c) when the CPU has AVX2+FMA; rejection samplers
- * and CPUs without it use the scalar group code of src/rng/group.h. */
+ * kernel table's fills (ktab.h): the vector kernels (rng_simd.c) where the
+ * CPU has AVX2+FMA, else the scalar group code of src/rng/group.h. */
 #include "core/error.h"
 #include "cpu/cpu_int.h"
+#include "cpu/ktab.h"
 #include "cpu/rng_int.h"
 #include "rng/group.h"
+
+void tdm__rng_chunk_c(const tdm__rng_req *q, void *out, uint64_t g0, uint64_t g1,
+                      uint32_t *scratch) {
+  (void)scratch;
+  for (uint64_t g = g0; g < g1; g++) tdm__rng_group(q, out, g);
+}
+
+void tdm__rng_range_c(const tdm__rng_req *q, void *out, uint64_t g0, uint64_t g1) {
+  for (uint64_t g = g0; g < g1; g++) tdm__rng_group(q, out, g);
+}
 
 typedef struct tdm__rng_job {
   const tdm__rng_req *q;
   void *out;
-  uint64_t full;  /* complete groups (vector path) */
-  int level;      /* tdm__rng_simd_level() */
+  uint64_t full;        /* complete groups (chunk path) */
+  const tdm__ktab *k;   /* the kernels in force */
 } tdm__rng_job;
 
 /* Chunks [lo, hi) of TDM__RNG_CHUNK complete groups each. */
@@ -22,31 +33,18 @@ static void tdm__rng_chunks(void *arg, size_t lo, size_t hi) {
   for (size_t c = lo; c < hi; c++) {
     uint64_t g0 = (uint64_t)c * TDM__RNG_CHUNK;
     uint64_t g1 = g0 + TDM__RNG_CHUNK < j->full ? g0 + TDM__RNG_CHUNK : j->full;
-    if (j->level > 0)
-      tdm__rng_simd_groups(j->level, j->q, j->out, g0, g1, scratch);
-    else
-      for (uint64_t g = g0; g < g1; g++) tdm__rng_group(j->q, j->out, g);
+    j->k->rng_chunk(j->q, j->out, g0, g1, scratch);
   }
 }
 
-/* Groups [lo, hi), one scalar group at a time (rejection samplers; gamma
- * and chi-square in vector lanes where the CPU allows). */
+/* Groups [lo, hi) of a rejection sampler (gamma and chi-square, beta in
+ * vector lanes where the table has them). */
 static void tdm__rng_groups(void *arg, size_t lo, size_t hi) {
   const tdm__rng_job *j = arg;
   tdm__dist d = j->q->dist;
-  if (j->level > 0 && (d == TDM__RNG_GAMMA || d == TDM__RNG_CHISQ)) {
-    tdm__rng_simd_gamma(j->level, j->q, j->out, lo, hi);
-    return;
-  }
-  if (j->level > 0 && d == TDM__RNG_BETA) {
-    tdm__rng_simd_beta(j->level, j->q, j->out, lo, hi);
-    return;
-  }
-  if (j->level > 0) {
-    tdm__rng_groups_fma(j->q, j->out, lo, hi);
-    return;
-  }
-  for (size_t g = lo; g < hi; g++) tdm__rng_group(j->q, j->out, g);
+  if (d == TDM__RNG_GAMMA || d == TDM__RNG_CHISQ) j->k->rng_gamma(j->q, j->out, lo, hi);
+  else if (d == TDM__RNG_BETA) j->k->rng_beta(j->q, j->out, lo, hi);
+  else j->k->rng_reject(j->q, j->out, lo, hi);
 }
 
 tdm_status tdm__cpu_rng_fill(void *st, const tdm__rng_req *req, void *out) {
@@ -59,10 +57,10 @@ tdm_status tdm__cpu_rng_fill(void *st, const tdm__rng_req *req, void *out) {
   uint64_t ng = tdm__rng_ngroups(req);
   TDM__CHECK(ng > (uint64_t)SIZE_MAX / TDM__RNG_CHUNK, TDM_ERR_INVALID,
              "rng_fill: %llu values is too many", (unsigned long long)req->n);
-  tdm__rng_job j = {req, out, 0, tdm__rng_simd_level()};
+  tdm__rng_job j = {req, out, 0, tdm__ktab_get()};
   unsigned bpv = tdm__rng_slice_blocks(req->dist);
   if (bpv > 1) { /* rejection samplers: cost varies, so small units */
-    int vec = j.level > 0 && (req->dist == TDM__RNG_GAMMA || req->dist == TDM__RNG_CHISQ ||
+    int vec = j.k->rng_vec && (req->dist == TDM__RNG_GAMMA || req->dist == TDM__RNG_CHISQ ||
                               req->dist == TDM__RNG_BETA);
     tdm__par_for(c->threads, (size_t)ng, vec ? 1024 : 16, tdm__rng_groups, &j);
     return TDM_OK;

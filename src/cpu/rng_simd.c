@@ -5,34 +5,15 @@
  * see CMakeLists.txt). Bit-identical to the scalar path; x86-64 only. */
 #include <string.h>
 
+#include "cpu/isa.h"
 #include "cpu/rng_int.h"
 #include "rng/group.h"
 
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#ifdef TDM__ISA_X86
 #include <immintrin.h>
 
 #define TDM__AVX2 __attribute__((target("avx2,fma")))
 #define TDM__AVX512 __attribute__((target("avx512f,avx512dq,avx512vl,avx512bw,fma")))
-
-static int tdm__simd_cap = 2;
-
-void tdm__rng_simd_cap(int cap) { __atomic_store_n(&tdm__simd_cap, cap, __ATOMIC_RELAXED); }
-
-int tdm__rng_simd_level(void) {
-  static int level = -1;
-  int l = __atomic_load_n(&level, __ATOMIC_RELAXED);
-  if (l < 0) {
-    __builtin_cpu_init();
-    l = 0;
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) l = 1;
-    if (l == 1 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
-        __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bw"))
-      l = 2;
-    __atomic_store_n(&level, l, __ATOMIC_RELAXED);
-  }
-  int cap = __atomic_load_n(&tdm__simd_cap, __ATOMIC_RELAXED);
-  return l < cap ? l : cap;
-}
 
 /* ---- Philox lanes ----------------------------------------------------------- */
 /* Counters b0 .. b0+n-1 of one stream as (low, high) word arrays. */
@@ -257,7 +238,7 @@ static void tdm__slice_store(const tdm__rng_req *q, void *out, uint64_t s, size_
     for (size_t j = 0; j < k; j++) o[j] = (float)v[j];
   }
   for (size_t j = 0; j < k; j++)
-    if (!ok[j] || (ok2 && !ok2[j])) tdm__rng_groups_fma(q, out, s + j, s + j + 1);
+    if (!ok[j] || (ok2 && !ok2[j])) tdm__rng_range_fma(q, out, s + j, s + j + 1);
 }
 
 /* Gamma and chi-square values [g0, g1): attempt 0 of every value in vector
@@ -266,7 +247,7 @@ static void tdm__slice_store(const tdm__rng_req *q, void *out, uint64_t s, size_
  * lanes too; a value whose attempt 0 is rejected (a few percent) is drawn
  * again by the scalar code, which rejects the same attempt 0 and goes on.
  * An accepted lane computes exactly what tdm__gamma_draw does. */
-void tdm__rng_simd_gamma(int level, const tdm__rng_req *q, void *out, uint64_t g0, uint64_t g1) {
+static void tdm__simd_gamma(int level, const tdm__rng_req *q, void *out, uint64_t g0, uint64_t g1) {
   int chisq = q->dist == TDM__RNG_CHISQ;
   double shape = chisq ? 0.5 * q->p[0] : q->p[0], scale = chisq ? 2.0 : q->p[1];
   uint64_t fb = tdm__rng_first_block(q);
@@ -303,7 +284,7 @@ static void tdm__beta_half(int level, const tdm__rng_req *q, uint64_t b0, double
     tdm__gamma_pass_avx2(shape, 1.0, 1, w, w2, k, lg, ok);
 }
 
-void tdm__rng_simd_beta(int level, const tdm__rng_req *q, void *out, uint64_t g0, uint64_t g1) {
+static void tdm__simd_beta(int level, const tdm__rng_req *q, void *out, uint64_t g0, uint64_t g1) {
   uint64_t fb = tdm__rng_first_block(q);
   uint32_t w[4 * TDM__GV], w2[4 * TDM__GV];
   double lx[TDM__GV], ly[TDM__GV], v[TDM__GV];
@@ -321,7 +302,7 @@ void tdm__rng_simd_beta(int level, const tdm__rng_req *q, void *out, uint64_t g0
   }
 }
 
-void tdm__rng_simd_groups(int level, const tdm__rng_req *q, void *out, uint64_t g0, uint64_t g1,
+static void tdm__simd_chunk(int level, const tdm__rng_req *q, void *out, uint64_t g0, uint64_t g1,
                           uint32_t *scratch) {
   uint64_t word0 = q->dist == TDM__RNG_INTEGER ? 4 * (tdm__rng_first_block(q) + g0)
                                                : q->offset + 4 * g0;
@@ -343,26 +324,29 @@ void tdm__rng_simd_groups(int level, const tdm__rng_req *q, void *out, uint64_t 
     tdm__transform_avx2(q, o, scratch + sh, ng);
 }
 
-#else /* not x86-64: the scalar path only */
-
-void tdm__rng_simd_cap(int cap) { (void)cap; }
-int tdm__rng_simd_level(void) { return 0; }
-
-void tdm__rng_simd_groups(int level, const tdm__rng_req *q, void *out, uint64_t g0, uint64_t g1,
-                          uint32_t *scratch) {
-  (void)level;
-  (void)scratch;
-  for (uint64_t g = g0; g < g1; g++) tdm__rng_group(q, out, g);
+/* ---- the entry points of the kernel table (ktab.c): level 1 AVX2+FMA, 2 with
+ * AVX-512 Philox ---------------------------------------------------------------- */
+void tdm__rng_chunk_avx2(const tdm__rng_req *q, void *out, uint64_t g0, uint64_t g1,
+                         uint32_t *scratch) {
+  tdm__simd_chunk(1, q, out, g0, g1, scratch);
+}
+void tdm__rng_chunk_avx512(const tdm__rng_req *q, void *out, uint64_t g0, uint64_t g1,
+                           uint32_t *scratch) {
+  tdm__simd_chunk(2, q, out, g0, g1, scratch);
+}
+void tdm__rng_gamma_avx2(const tdm__rng_req *q, void *out, uint64_t g0, uint64_t g1) {
+  tdm__simd_gamma(1, q, out, g0, g1);
+}
+void tdm__rng_gamma_avx512(const tdm__rng_req *q, void *out, uint64_t g0, uint64_t g1) {
+  tdm__simd_gamma(2, q, out, g0, g1);
+}
+void tdm__rng_beta_avx2(const tdm__rng_req *q, void *out, uint64_t g0, uint64_t g1) {
+  tdm__simd_beta(1, q, out, g0, g1);
+}
+void tdm__rng_beta_avx512(const tdm__rng_req *q, void *out, uint64_t g0, uint64_t g1) {
+  tdm__simd_beta(2, q, out, g0, g1);
 }
 
-void tdm__rng_simd_gamma(int level, const tdm__rng_req *q, void *out, uint64_t g0, uint64_t g1) {
-  (void)level;
-  for (uint64_t g = g0; g < g1; g++) tdm__rng_group(q, out, g);
-}
-
-void tdm__rng_simd_beta(int level, const tdm__rng_req *q, void *out, uint64_t g0, uint64_t g1) {
-  (void)level;
-  for (uint64_t g = g0; g < g1; g++) tdm__rng_group(q, out, g);
-}
-
+#else /* not x86-64: no vector kernels; the table keeps the reference ones */
+typedef int tdm__rng_simd_none;
 #endif

@@ -1,13 +1,14 @@
 /* vexec.h -- one instruction of an expression program over a block of
  * registers, compiled once per SIMD tier (scalar, SSE2, AVX2, AVX-512) from
- * vexec_tpl.h with SLEEF's vector math; eval.c picks the widest tier the
- * CPU has at run time and runs the blocks. */
+ * vexec_tpl.h with SLEEF's vector math; the kernel table (ktab.h) holds
+ * the tier in force and eval.c runs the blocks with it. */
 #ifndef TDM_VEXEC_H
 #define TDM_VEXEC_H
 
 #include <math.h> /* INFINITY and the libm fallbacks of vexec_tpl.h */
 #include <stddef.h>
 
+#include "cpu/isa.h" /* TDM__ISA_*: the tiers are the ISA levels */
 #include "expr/expr_int.h"
 
 /* d = op(a, b, c) over n elements (n a multiple of TDM__VEXEC_PAD). An
@@ -22,8 +23,6 @@ typedef void (*tdm__vexec_fn)(const tdm__ins *in, void *d, const void *a, const 
 
 #define TDM__VEXEC_PAD 16 /* lanes of the widest tier (f32 on AVX-512) */
 
-enum { TDM__ISA_SCALAR, TDM__ISA_SSE2, TDM__ISA_AVX2, TDM__ISA_AVX512, TDM__ISA_COUNT };
-
 typedef struct tdm__visa {
   const char *name;
   tdm__vexec_fn f64, f32; /* NULL: the tier is not built in */
@@ -36,11 +35,5 @@ typedef struct tdm__visa {
 } tdm__visa;
 
 extern const tdm__visa tdm__visa_scalar, tdm__visa_sse2, tdm__visa_avx2, tdm__visa_avx512;
-
-/* Tests and benches: run every later evaluation on tier isa (-1: the best
- * one). Returns the tier now in use, or -1 if isa is not supported here. */
-int tdm__cpu_eval_isa(int isa);
-/* The tier evaluations use now and its name. */
-int tdm__cpu_eval_isa_current(const char **name);
 
 #endif

@@ -1,7 +1,8 @@
 /* vexec_avx512.c -- the AVX-512 tier: 8 doubles or 16 floats per SLEEF call.
  * CMake builds this file alone with the ISA's flags (SLEEF's vector calling
- * convention needs them); eval.c calls it only where cpuid says the CPU has
- * the ISA. Built without those flags it is empty and the tier is absent. */
+ * convention needs them); the kernel table (ktab.c) puts it in force only
+ * where the CPU has the ISA. Built without those flags it is empty and the
+ * tier is absent. */
 #include "cpu/vexec.h"
 
 #if defined(__x86_64__) && defined(__AVX512F__) && defined(__AVX512DQ__)

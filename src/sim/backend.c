@@ -1,6 +1,7 @@
 /* backend.c -- TDM_SIM, the test device: "device memory" is a separate host
  * allocation reached only through h2d/d2h (mem.c), ops run the CPU kernels
- * on that memory from the device's own queue thread (queue.c, ops.c), so a
+ * on that memory from the device's own queue thread (queue.c; ops.c runs
+ * every CPU op the list in ops.h names, xfer.c the transfers), so a
  * missing transfer or a missing wait shows as a wrong answer in tests, as
  * on a GPU. Its speed figures are settable for placement tests (sim.h). */
 #include "core/alloc.h"
@@ -92,31 +93,10 @@ const tdm__backend tdm__sim_backend = {
     .h2d = tdm__sim_h2d,
     .d2h = tdm__sim_d2h,
     .d2d = tdm__sim_d2d,
-    .reduce = tdm__sim_reduce,
-    /* second wave: statistics (src/sim/stats.c) */
-    .group_stats = tdm__sim_group_stats,
-    .reduce_axis = tdm__sim_reduce_axis,
-    .sort = tdm__sim_sort,
-    .argsort = tdm__sim_argsort,
-    .quantile = tdm__sim_quantile,
-    .gemm = tdm__sim_gemm,
-    .crossprod = tdm__sim_crossprod,
-    .cholesky = tdm__sim_cholesky,
-    .solve_spd = tdm__sim_solve_spd,
-    .eval = tdm__sim_eval,
-    .rng_fill = tdm__sim_rng_fill,
-    .take = tdm__sim_take,
-    .nonzero = tdm__sim_nonzero,
-    .eval_reduce = tdm__sim_eval_reduce,
-    .copy = tdm__sim_copy,
-    /* second wave: linear algebra for model fitting */
-    .gemv = tdm__sim_gemv,
-    .crossprod_w = tdm__sim_crossprod_w,
-    .solve_tri = tdm__sim_solve_tri,
-    .chol_inverse = tdm__sim_chol_inverse,
-    .lstsq = tdm__sim_lstsq,
-    .eigh = tdm__sim_eigh,
-    .svd = tdm__sim_svd,
+/* every CPU op, queued (ops.h) */
+#define TDM__SIM_SLOT(op, wait, ...) .op = tdm__sim_##op,
+    TDM__SIM_OPS(TDM__SIM_SLOT)
+#undef TDM__SIM_SLOT
 };
 
 /* ---- test hooks (sim.h) ---------------------------------------------------- */

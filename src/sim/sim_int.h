@@ -9,6 +9,10 @@
 #include <stdint.h>
 
 #include "cpu/cpu_int.h"
+#include "sim/ops.h"
+
+/* Bytes of a command's argument block (an expression's operands fit). */
+#define TDM__SIMQ_ARGS 768
 
 typedef struct tdm__simq tdm__simq;
 typedef struct tdm__simcmd tdm__simcmd;
@@ -30,16 +34,10 @@ struct tdm__simcmd {
   void *obj;
   char msg[1024];   /* waited commands: the queue thread's error message */
   union {
-    struct { void *dst; const void *src; size_t bytes; } copy;
-    struct { tdm_dtype dt; const void *x; size_t n; unsigned need; tdm__moments *out; } red;
-    struct { tdm_dtype dt; tdm_trans ta, tb; size_t m, n, k; double alpha; const void *A;
-             size_t lda; const void *B; size_t ldb; double beta; void *C; size_t ldc; } gemm;
-    struct { tdm_dtype dt; size_t n, p, ldx, ldc; const void *X; void *C; } xp;
-    struct { tdm_dtype dt; size_t n, nrhs, lda, ldb; void *A, *B; } la;
-    struct { const tdm__prog *prog; tdm__eval_args args; } ev;
-    struct { tdm__rng_req req; void *out; } rng;
-    /* tdm__simq_call: any CPU kernel over a packed argument block. */
-    struct { tdm_status (*fn)(tdm__cpu *cpu, void *args); _Alignas(16) unsigned char args[384]; } call;
+    struct { void *dst; const void *src; size_t bytes; } copy; /* xfer.c */
+    /* tdm__simq_call: any CPU kernel over a packed argument block (ops.c). */
+    struct { tdm_status (*fn)(tdm__cpu *cpu, void *args);
+             _Alignas(16) unsigned char args[TDM__SIMQ_ARGS]; } call;
   } a;
 };
 
@@ -93,8 +91,8 @@ void tdm__sim_free(void *st, void *p);
 /* Runs fn(&q->cpu, args) on the queue thread, args (size bytes, at most
  * sizeof c.a.call.args, real pointers already) copied into the command;
  * wait = 1 returns fn's status, wait = 0 returns at once (async, failures
- * sticky) as kernel launches do. New sim ops use this instead of a
- * union member and a runner each. */
+ * sticky) as kernel launches do. ops.c generates its ops' calls from
+ * the list in ops.h. */
 tdm_status tdm__simq_call(void *st, tdm_status (*fn)(tdm__cpu *cpu, void *args), const void *args,
                           size_t size, int wait);
 /* The same for a command that reads an object the caller may destroy as
@@ -105,59 +103,13 @@ tdm_status tdm__simq_call_owned(void *st, tdm_status (*fn)(tdm__cpu *cpu, void *
                                 const void *args, size_t size, int wait,
                                 void (*release)(void *obj), void *obj);
 
-/* copy.c: tdm_copy's kernel. */
-tdm_status tdm__sim_copy(void *st, tdm_dtype sdt, const void *src, size_t lds, tdm_dtype ddt,
-                         void *dst, size_t ldd, size_t rows, size_t cols, size_t *bad);
-
-/* ops.c: the table's copy and op entries. */
+/* xfer.c: the table's transfers. */
 tdm_status tdm__sim_zero(void *st, void *p, size_t bytes);
 tdm_status tdm__sim_h2d(void *st, void *dst, const void *src, size_t bytes);
 tdm_status tdm__sim_d2h(void *st, void *dst, const void *src, size_t bytes);
 tdm_status tdm__sim_d2d(void *st, void *dst, const void *src, size_t bytes);
-tdm_status tdm__sim_reduce(void *st, tdm_dtype dt, const void *x, size_t n, unsigned need,
-                           tdm__moments *out);
-/* stats.c: the statistics ops (group_stats, reduce_axis, sort, argsort,
- * quantile) on the CPU kernels; all wait. */
-tdm_status tdm__sim_group_stats(void *st, const tdm__sarg *x, const tdm__sarg *g, size_t G,
-                                size_t nops, const tdm_reduce_op ops[], const tdm__sarg *out);
-tdm_status tdm__sim_reduce_axis(void *st, const tdm__sarg *x, int axis, tdm_reduce_op op,
-                                const tdm__sarg *out);
-tdm_status tdm__sim_sort(void *st, const tdm__sarg *x);
-tdm_status tdm__sim_argsort(void *st, const tdm__sarg *x, const tdm__sarg *idx);
-tdm_status tdm__sim_quantile(void *st, const tdm__sarg *x, size_t nq, const double q[],
-                             const tdm__sarg *out);
-tdm_status tdm__sim_gemm(void *st, tdm_dtype dt, tdm_trans ta, tdm_trans tb, size_t m, size_t n,
-                         size_t k, double alpha, const void *A, size_t lda, const void *B,
-                         size_t ldb, double beta, void *C, size_t ldc);
-tdm_status tdm__sim_crossprod(void *st, tdm_dtype dt, size_t n, size_t p, const void *X,
-                             size_t ldx, void *C, size_t ldc);
-tdm_status tdm__sim_cholesky(void *st, tdm_dtype dt, size_t n, void *A, size_t lda);
-tdm_status tdm__sim_solve_spd(void *st, tdm_dtype dt, size_t n, size_t nrhs, void *A, size_t lda,
-                             void *B, size_t ldb);
-tdm_status tdm__sim_eval(void *st, const tdm__prog *prog, const tdm__eval_args *a);
-tdm_status tdm__sim_rng_fill(void *st, const tdm__rng_req *req, void *out);
-/* index.c */
-tdm_status tdm__sim_take(void *st, const tdm__take_args *a);
-tdm_status tdm__sim_nonzero(void *st, const tdm__nonzero_args *a, size_t *count);
-/* expr.c */
-tdm_status tdm__sim_eval_reduce(void *st, const tdm__prog *prog, const tdm__eval_args *a,
-                                tdm__moments *out);
-
-/* fit.c: linear algebra for model fitting (signatures as in backend.h). */
-tdm_status tdm__sim_gemv(void *st, tdm_dtype dt, tdm_trans ta, size_t m, size_t n, double alpha,
-                         const void *A, size_t lda, const void *x, size_t incx, double beta,
-                         void *y, size_t incy);
-tdm_status tdm__sim_crossprod_w(void *st, tdm_dtype dt, size_t n, size_t p, const void *X,
-                                size_t ldx, const void *w, void *C, size_t ldc);
-tdm_status tdm__sim_solve_tri(void *st, tdm_dtype dt, tdm_trans t, size_t n, size_t nrhs,
-                              const void *R, size_t ldr, void *B, size_t ldb);
-tdm_status tdm__sim_chol_inverse(void *st, tdm_dtype dt, size_t n, const void *R, size_t ldr,
-                                 void *A, size_t lda);
-tdm_status tdm__sim_lstsq(void *st, tdm_dtype dt, size_t n, size_t p, size_t k, const void *X,
-                          size_t ldx, const void *Y, size_t ldy, void *B, size_t ldb);
-tdm_status tdm__sim_eigh(void *st, tdm_dtype dt, size_t n, const void *A, size_t lda, void *w,
-                         size_t incw, void *V, size_t ldv);
-tdm_status tdm__sim_svd(void *st, tdm_dtype dt, size_t m, size_t n, const void *X, size_t ldx,
-                        void *U, size_t ldu, void *s, size_t incs, void *Vt, size_t ldvt);
+/* ops.c: the table's ops, one tdm__sim_<op> per line of ops.h with the
+ * backend table's signature. */
+TDM__SIM_OPS(TDM__SIM_DECL)
 
 #endif

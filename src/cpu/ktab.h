@@ -1,0 +1,45 @@
+/* ktab.h -- the CPU kernel table: one pointer per kernel that has per-ISA
+ * variants (expression tiers, reduction blocks, RNG fills). Each level's
+ * table starts as the plain-C reference kernels and is overridden once
+ * with the widest variant at or below its level (ktab.c); the one in force
+ * follows tdm__isa (isa.h). Callers go through it instead of probing. */
+#ifndef TDM_CPU_KTAB_H
+#define TDM_CPU_KTAB_H
+
+#include "backend.h"
+#include "cpu/isa.h"
+
+struct tdm__visa;
+
+/* Moments of x[0..n), 1 <= n <= TDM__RBLOCK (reduce_int.h). */
+typedef void (*tdm__rblock_f64)(const double *x, size_t n, tdm__moments *m);
+typedef void (*tdm__rblock_f32)(const float *x, size_t n, tdm__moments *m);
+/* Complete groups [g0, g1) of an elementwise or integer request, g1 - g0
+ * <= TDM__RNG_CHUNK, scratch of TDM__RNG_SCRATCH words (rng_int.h). */
+typedef void (*tdm__rng_chunk_fn)(const tdm__rng_req *q, void *out, uint64_t g0, uint64_t g1,
+                                  uint32_t *scratch);
+/* Groups [g0, g1) of a rejection sampler (any count). */
+typedef void (*tdm__rng_range_fn)(const tdm__rng_req *q, void *out, uint64_t g0, uint64_t g1);
+
+typedef struct tdm__ktab {
+  int isa;                      /* the level this table was filled for */
+  const struct tdm__visa *vexec; /* expression programs (vexec.h) */
+  tdm__rblock_f64 reduce_f64;   /* reduction blocks (reduce_block.c) */
+  tdm__rblock_f32 reduce_f32;
+  const char *reduce_name;      /* "c", "avx2" */
+  int rng_vec;                  /* the RNG entries are vector kernels (rng_simd.c) */
+  const char *rng_name;         /* "scalar", "avx2", "avx512" */
+  tdm__rng_chunk_fn rng_chunk;  /* elementwise and integer kinds */
+  tdm__rng_range_fn rng_gamma;  /* gamma and chi-square */
+  tdm__rng_range_fn rng_beta;
+  tdm__rng_range_fn rng_reject; /* the other rejection samplers */
+} tdm__ktab;
+
+/* The table in force (the probe runs on first use). */
+const tdm__ktab *tdm__ktab_get(void);
+/* The table for `level` (0 .. TDM__ISA_COUNT-1), in force or not (tests). */
+const tdm__ktab *tdm__ktab_at(int level);
+/* isa.c: puts level's table in force. */
+void tdm__ktab_select(int level);
+
+#endif

@@ -1,0 +1,278 @@
+/* test_ktab.c -- the one ISA probe and the CPU kernel table: the probe
+ * against the raw cpuid bits (and /proc/cpuinfo's flags as a bound), tdm__isa_force clamping and switching the
+ * table, each level's table pointing at that level's kernels, and every
+ * level's kernels giving the scalar reference's bits (reductions, random
+ * numbers, arithmetic expressions) or within 2 ulp of them (SLEEF's exp
+ * and sin, 1 ulp each from the true value), on CPU and on sim. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cpu/ktab.h"
+#include "cpu/reduce_int.h"
+#include "cpu/rng_int.h"
+#include "cpu/vexec.h"
+#include "support/support.h"
+
+#if defined(__x86_64__)
+#include <cpuid.h>
+
+/* The level from cpuid's feature bits and the OS's enabled register state
+ * (xgetbv), read here without the library's probe. */
+static int cpuid_level(void) {
+  unsigned a, b, c, d;
+  if (!__get_cpuid(1, &a, &b, &c, &d)) return TDM__ISA_SCALAR;
+  if (!(d >> 26 & 1)) return TDM__ISA_SCALAR; /* SSE2 */
+  int fma = c >> 12 & 1, osxsave = c >> 27 & 1, avx = c >> 28 & 1;
+  if (!osxsave || !avx || !fma) return TDM__ISA_SSE2;
+  unsigned lo, hi;
+  __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+  (void)hi;
+  if ((lo & 0x6) != 0x6) return TDM__ISA_SSE2; /* XMM and YMM state */
+  if (!__get_cpuid_count(7, 0, &a, &b, &c, &d) || !(b >> 5 & 1)) return TDM__ISA_SSE2; /* AVX2 */
+  int f = b >> 16 & 1, dq = b >> 17 & 1, bw = b >> 30 & 1, vl = b >> 31 & 1;
+  if (f && dq && bw && vl && (lo & 0xe0) == 0xe0) return TDM__ISA_AVX512; /* opmask, ZMM state */
+  return TDM__ISA_AVX2;
+}
+#endif
+
+/* The level /proc/cpuinfo's flags give (x86 Linux), or -1 if unreadable. */
+#if defined(__x86_64__)
+static int cpuinfo_level(void) {
+  FILE *f = fopen("/proc/cpuinfo", "r");
+  if (!f) return -1;
+  static char line[1 << 16];
+  int level = -1;
+  while (fgets(line, sizeof line, f)) {
+    if (strncmp(line, "flags", 5) != 0) continue;
+    char *p = strchr(line, '\n');
+    if (p) *p = ' ';
+#define HAS(flag) (strstr(line, " " flag " ") != NULL)
+    level = TDM__ISA_SCALAR;
+    if (HAS("sse2")) level = TDM__ISA_SSE2;
+    if (level == TDM__ISA_SSE2 && HAS("avx2") && HAS("fma")) level = TDM__ISA_AVX2;
+    if (level == TDM__ISA_AVX2 && HAS("avx512f") && HAS("avx512dq") && HAS("avx512vl") &&
+        HAS("avx512bw"))
+      level = TDM__ISA_AVX512;
+#undef HAS
+    break;
+  }
+  fclose(f);
+  return level;
+}
+#endif
+
+Test(ktab, probe_matches_cpuinfo_and_the_hook_clamps) {
+  int best = tdm__isa_best();
+  cr_assert(best >= TDM__ISA_SCALAR && best < TDM__ISA_COUNT, "best %d", best);
+#if defined(__x86_64__)
+  cr_assert_eq(best, cpuid_level(), "probe %d, cpuid %d", best, cpuid_level());
+  /* at most what the kernel reports (less under an emulator such as
+   * valgrind, whose virtual CPU lacks AVX-512) */
+  int os = cpuinfo_level();
+  if (os >= 0) cr_assert_leq(best, os, "probe %d, /proc/cpuinfo %d", best, os);
+#endif
+  cr_assert_eq(tdm__isa(), best);
+  cr_assert_eq(tdm__ktab_get(), tdm__ktab_at(best));
+  for (int l = TDM__ISA_SCALAR; l <= best; l++) {
+    cr_assert_eq(tdm__isa_force(l), l);
+    cr_assert_eq(tdm__isa(), l);
+    cr_assert_eq(tdm__ktab_get(), tdm__ktab_at(l));
+    cr_assert_eq(tdm__ktab_get()->isa, l);
+  }
+  cr_assert_eq(tdm__isa_force(TDM__ISA_SCALAR), TDM__ISA_SCALAR);
+  cr_assert_eq(tdm__isa_force(TDM__ISA_COUNT + 3), best, "above the machine: clamped");
+  cr_assert_eq(tdm__isa_force(TDM__ISA_SCALAR), TDM__ISA_SCALAR);
+  cr_assert_eq(tdm__isa_force(-1), best, "-1: the best");
+  cr_assert_eq(tdm__ktab_get(), tdm__ktab_at(best));
+  cr_assert_null(tdm__ktab_at(-1));
+  cr_assert_null(tdm__ktab_at(TDM__ISA_COUNT));
+  cr_assert_str_eq(tdm__isa_name(TDM__ISA_AVX2), "avx2");
+  cr_assert_null(tdm__isa_name(TDM__ISA_COUNT));
+}
+
+/* The widest expression tier built in at or below level. */
+static const tdm__visa *tier_for(int level) {
+  const tdm__visa *const tiers[TDM__ISA_COUNT] = {&tdm__visa_scalar, &tdm__visa_sse2,
+                                                  &tdm__visa_avx2, &tdm__visa_avx512};
+  for (int l = level; l > 0; l--)
+    if (tiers[l]->f64) return tiers[l];
+  return &tdm__visa_scalar;
+}
+
+Test(ktab, each_level_points_at_its_kernels) {
+  int best = tdm__isa_best();
+  for (int l = TDM__ISA_SCALAR; l < TDM__ISA_COUNT; l++) {
+    const tdm__ktab *t = tdm__ktab_at(l);
+    cr_assert_eq(t->isa, l);
+    cr_assert_eq(t->vexec, tier_for(l), "level %d: tier %s", l, t->vexec->name);
+    cr_assert_not_null(t->vexec->f32);
+    cr_assert_not_null(t->vexec->f64fast);
+    cr_assert_not_null(t->vexec->stream);
+    int avx2 = 0, avx512 = 0;
+#ifdef TDM__ISA_X86
+    avx2 = l >= TDM__ISA_AVX2, avx512 = l >= TDM__ISA_AVX512;
+    if (avx2) {
+      cr_assert_eq(t->reduce_f64, tdm__rblock_avx2_f64, "level %d", l);
+      cr_assert_eq(t->reduce_f32, tdm__rblock_avx2_f32, "level %d", l);
+      cr_assert_eq(t->rng_reject, tdm__rng_range_fma, "level %d", l);
+      cr_assert_eq(t->rng_chunk, avx512 ? tdm__rng_chunk_avx512 : tdm__rng_chunk_avx2);
+      cr_assert_eq(t->rng_gamma, avx512 ? tdm__rng_gamma_avx512 : tdm__rng_gamma_avx2);
+      cr_assert_eq(t->rng_beta, avx512 ? tdm__rng_beta_avx512 : tdm__rng_beta_avx2);
+    }
+#endif
+    if (!avx2) { /* the plain-C reference kernels */
+      cr_assert_eq(t->reduce_f64, tdm__rblock_c_f64, "level %d", l);
+      cr_assert_eq(t->reduce_f32, tdm__rblock_c_f32, "level %d", l);
+      cr_assert_eq(t->rng_chunk, tdm__rng_chunk_c, "level %d", l);
+      cr_assert_eq(t->rng_gamma, tdm__rng_range_c);
+      cr_assert_eq(t->rng_beta, tdm__rng_range_c);
+      cr_assert_eq(t->rng_reject, tdm__rng_range_c);
+    }
+    cr_assert_eq(t->rng_vec, avx2, "level %d", l);
+    cr_assert_str_eq(t->reduce_name, avx2 ? "avx2" : "c");
+    cr_assert_str_eq(t->rng_name, avx512 ? "avx512" : avx2 ? "avx2" : "scalar");
+    /* forcing a level the machine has puts exactly this table in force */
+    if (l <= best) {
+      tdm__isa_force(l);
+      cr_assert_eq(tdm__ktab_get(), t);
+    }
+  }
+  tdm__isa_force(-1);
+}
+
+/* Reduction blocks, called through each table: the reference's bits
+ * (the versions add in the same lane order), NaN and inf included. */
+Test(ktab, reduce_blocks_equal_the_reference) {
+  enum { N = TDM__RBLOCK };
+  static double x[N];
+  static float xf[N];
+  ts_rng g;
+  ts_seed(&g, 11);
+  ts_fill(&g, x, N, -3, 1e4);
+  for (size_t i = 0; i < N; i++) xf[i] = (float)x[i];
+  const tdm__ktab *ref = tdm__ktab_at(TDM__ISA_SCALAR);
+  static const size_t ns[] = {1, 15, 16, 17, 1000, N};
+  for (int l = TDM__ISA_SCALAR; l <= tdm__isa_best(); l++) {
+    const tdm__ktab *t = tdm__ktab_at(l);
+    for (int pass = 0; pass < 3; pass++) {
+      if (pass == 1) x[700] = __builtin_inf(), xf[700] = __builtin_inff();
+      if (pass == 2) x[33] = __builtin_nan(""), xf[33] = __builtin_nanf("");
+      for (size_t k = 0; k < sizeof ns / sizeof *ns; k++) {
+        tdm__moments a, b, af, bf;
+        ref->reduce_f64(x, ns[k], &a);
+        t->reduce_f64(x, ns[k], &b);
+        ref->reduce_f32(xf, ns[k], &af);
+        t->reduce_f32(xf, ns[k], &bf);
+        const double *pa = &a.n, *pb = &b.n, *qa = &af.n, *qb = &bf.n;
+        for (size_t f = 0; f < sizeof a / sizeof(double); f++) {
+          cr_assert(ts_same_bits(pa[f], pb[f]), "level %d pass %d n %zu field %zu: %a vs %a", l,
+                    pass, ns[k], f, pb[f], pa[f]);
+          cr_assert(ts_same_bits(qa[f], qb[f]), "f32 level %d pass %d n %zu field %zu", l, pass,
+                    ns[k], f);
+        }
+      }
+    }
+  }
+}
+
+/* ulps between two finite values of the same sign, as doubles or floats. */
+static unsigned long long ulps(double a, double b, int f32) {
+  int64_t ia, ib;
+  if (f32) {
+    float fa = (float)a, fb = (float)b;
+    int32_t ja, jb;
+    memcpy(&ja, &fa, 4);
+    memcpy(&jb, &fb, 4);
+    ia = ja, ib = jb;
+  } else {
+    memcpy(&ia, &a, 8);
+    memcpy(&ib, &b, 8);
+  }
+  return ia > ib ? (unsigned long long)(ia - ib) : (unsigned long long)(ib - ia);
+}
+
+#define NE 4099 /* not a multiple of any tier's block or lanes */
+
+/* src over x at the level in force on ctx, f64 or f32, into out. */
+static void eval_at(tdm_ctx *ctx, const char *src, tdm_dtype dt, const double *x, double *out) {
+  tdm_buf *bx = ts_buf(ctx, dt, NE, 1, x), *bz = ts_buf(ctx, dt, NE, 1, NULL);
+  cr_assert_eq(tdm_eval(ctx, src, "x", bz, &bx), TDM_OK, "%s", tdm_last_error());
+  ts_read(bz, out);
+  tdm_buf_destroy(bx);
+  tdm_buf_destroy(bz);
+}
+
+/* Expressions through the tier each level puts in force, on CPU and on
+ * sim (which runs the same table on its queue thread). */
+Test(ktab, expression_tiers_match_the_scalar_tier) {
+  static double x[NE], ref[NE], got[NE];
+  ts_rng g;
+  ts_seed(&g, 5);
+  ts_fill(&g, x, NE, -4, 4);
+  static const struct {
+    const char *src;
+    unsigned long long ulp; /* 0: the same bits */
+  } cases[] = {{"x*2 + 1 - x*x/3", 0}, {"abs(x) - 0.5*x", 0}, {"exp(x)", 2}, {"sin(x)", 2}};
+  tdm_ctx *ctxs[2] = {ts_ctx(TDM_CPU, 2), ts_ctx(TDM_SIM, 2)};
+  for (int c = 0; c < 4; c++)
+    for (int f32 = 0; f32 < 2; f32++) {
+      tdm_dtype dt = f32 ? TDM_F32 : TDM_F64;
+      tdm__isa_force(TDM__ISA_SCALAR);
+      eval_at(ctxs[0], cases[c].src, dt, x, ref);
+      for (int b = 0; b < 2; b++)
+        for (int l = TDM__ISA_SCALAR; l <= tdm__isa_best(); l++) {
+          tdm__isa_force(l);
+          eval_at(ctxs[b], cases[c].src, dt, x, got);
+          for (size_t i = 0; i < NE; i++) {
+            unsigned long long u = ulps(got[i], ref[i], f32); /* f32: float ulps */
+            cr_assert_leq(u, cases[c].ulp, "%s %s on %s level %s at %zu: %a vs scalar %a (%llu ulp)",
+                          cases[c].src, f32 ? "f32" : "f64", b ? "sim" : "cpu", tdm__isa_name(l),
+                          i, got[i], ref[i], u);
+          }
+        }
+    }
+  tdm__isa_force(-1);
+  tdm_ctx_destroy(ctxs[0]);
+  tdm_ctx_destroy(ctxs[1]);
+}
+
+typedef enum { R_NORMAL, R_UNIFORM, R_GAMMA, R_BETA, R_POISSON, R_COUNT } rkind;
+
+/* One fill of kind k at the level in force: a fresh stream each time. */
+static void draw(tdm_ctx *ctx, rkind k, tdm_dtype dt, size_t n, double *out) {
+  tdm_rng *r = NULL;
+  cr_assert_eq(tdm_rng_create(ctx, 2024, 7, &r), TDM_OK, "%s", tdm_last_error());
+  tdm_buf *b = ts_buf(ctx, dt, n, 1, NULL);
+  tdm_status s = k == R_NORMAL    ? tdm_rng_normal(r, b, 1.0, 2.0)
+                 : k == R_UNIFORM ? tdm_rng_uniform(r, b, -1.0, 3.0)
+                 : k == R_GAMMA   ? tdm_rng_gamma(r, b, 0.7, 1.5)
+                 : k == R_BETA    ? tdm_rng_beta(r, b, 2.0, 3.0)
+                                  : tdm_rng_poisson(r, b, 4.0);
+  cr_assert_eq(s, TDM_OK, "%s", tdm_last_error());
+  ts_read(b, out);
+  tdm_buf_destroy(b);
+  tdm_rng_destroy(r);
+}
+
+/* The RNG fills of each level: the scalar group code's bits. */
+Test(ktab, rng_fills_equal_the_reference) {
+  enum { NR = 5003 };
+  static double ref[NR], got[NR];
+  tdm_ctx *ctx = ts_ctx(TDM_CPU, 2);
+  for (int k = 0; k < R_COUNT; k++)
+    for (int f32 = 0; f32 < 2; f32++) {
+      tdm_dtype dt = f32 ? TDM_F32 : TDM_F64;
+      tdm__isa_force(TDM__ISA_SCALAR);
+      draw(ctx, (rkind)k, dt, NR, ref);
+      for (int l = TDM__ISA_SSE2; l <= tdm__isa_best(); l++) {
+        tdm__isa_force(l);
+        draw(ctx, (rkind)k, dt, NR, got);
+        for (size_t i = 0; i < NR; i++)
+          cr_assert(ts_same_bits(got[i], ref[i]), "kind %d %s level %s at %zu: %a vs %a", k,
+                    f32 ? "f32" : "f64", tdm__isa_name(l), i, got[i], ref[i]);
+      }
+    }
+  tdm__isa_force(-1);
+  tdm_ctx_destroy(ctx);
+}
