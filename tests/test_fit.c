@@ -11,6 +11,7 @@
 
 #include "core/alloc.h"
 #include "cpu/fit.h"
+#include "cpu/isa.h"
 #include "fit_check.h"
 #include "support/support.h"
 
@@ -85,30 +86,37 @@ Test(fit, gemv_both_transposes) {
 Test(fit, crossprod_w_negative_weights) {
   ts_rng r;
   ts_seed(&r, 2);
-    /* p <= 160 runs the tile kernel (several tiles and parts from 13001 x 50),
+  /* p <= 160 runs the tile kernel (several tiles and parts from 13001 x 50),
    * wider X OpenBLAS's syrk */
   static const size_t dims[][2] = {{1, 1}, {5, 3}, {3000, 7}, {20011, 3}, {700, 130}, {13001, 50},
                                    {600, 170}};
-  for (size_t bi = 0; bi < 2; bi++)
-    for (int d = 0; d < 2; d++)
-      for (size_t s = 0; s < sizeof dims / sizeof dims[0]; s++) {
-        tdm_dtype dt = d ? TDM_F64 : TDM_F32;
-        tdm_ctx *ctx = ts_ctx(backs[bi], 3);
-        size_t n = dims[s][0], p = dims[s][1];
-        double *X = rnd(&r, dt, n * p, -1, 1), *w = rnd(&r, dt, n, -1, 2);
-        if (n > 2) w[1] = 0, w[2] = -0.0; /* zero weights are skipped */
-        tdm_buf *bX = ts_buf(ctx, dt, n, p, X), *bw = ts_buf(ctx, dt, n, 1, w), *bC = ts_buf(ctx, dt, p, p, NULL);
-        void *x0 = bytes_of(ctx, bX), *w0 = bytes_of(ctx, bw);
-        OK(tdm_crossprod_w(ctx, bX, bw, bC));
-        double *C = rdb(bC);
-        double q = fc_xw(fc_eps(dt), n, p, X, n, w, C, p);
-        cr_assert_leq(q, 1.0, "%s %s %zux%zu: error %.3g of the bound", tdm_backend_name(backs[bi]),
-                      tdm_dtype_name(dt), n, p, q);
-        same_bytes(ctx, bX, x0, "X"), same_bytes(ctx, bw, w0, "w");
-        free(x0), free(w0), free(X), free(w), free(C);
-        tdm_buf_destroy(bX), tdm_buf_destroy(bw), tdm_buf_destroy(bC);
-        tdm_ctx_destroy(ctx);
-      }
+  /* at the best ISA level (the tile kernel where it is built), then at the
+   * scalar one (OpenBLAS's syrk for every p) */
+  for (int lv = 0; lv < 2; lv++) {
+    for (size_t bi = 0; bi < 2; bi++)
+      for (int d = 0; d < 2; d++)
+        for (size_t s = 0; s < sizeof dims / sizeof dims[0]; s++) {
+          tdm__isa_force(lv ? TDM__ISA_SCALAR : -1);
+          tdm_dtype dt = d ? TDM_F64 : TDM_F32;
+          tdm_ctx *ctx = ts_ctx(backs[bi], 3);
+          size_t n = dims[s][0], p = dims[s][1];
+          double *X = rnd(&r, dt, n * p, -1, 1), *w = rnd(&r, dt, n, -1, 2);
+          if (n > 2) w[1] = 0, w[2] = -0.0; /* zero weights are skipped */
+          tdm_buf *bX = ts_buf(ctx, dt, n, p, X), *bw = ts_buf(ctx, dt, n, 1, w);
+          tdm_buf *bC = ts_buf(ctx, dt, p, p, NULL);
+          void *x0 = bytes_of(ctx, bX), *w0 = bytes_of(ctx, bw);
+          OK(tdm_crossprod_w(ctx, bX, bw, bC));
+          double *C = rdb(bC);
+          double q = fc_xw(fc_eps(dt), n, p, X, n, w, C, p);
+          cr_assert_leq(q, 1.0, "%s %s %zux%zu level %d: error %.3g of the bound",
+                        tdm_backend_name(backs[bi]), tdm_dtype_name(dt), n, p, tdm__isa(), q);
+          same_bytes(ctx, bX, x0, "X"), same_bytes(ctx, bw, w0, "w");
+          free(x0), free(w0), free(X), free(w), free(C);
+          tdm_buf_destroy(bX), tdm_buf_destroy(bw), tdm_buf_destroy(bC);
+          tdm_ctx_destroy(ctx);
+        }
+  }
+  tdm__isa_force(-1);
 }
 
 /* A row with weight 0 is left out, whatever X holds in it (inf, NaN):
@@ -225,9 +233,13 @@ Test(fit, lstsq_normal_equations_hold) {
   ts_seed(&r, 5);
   /* short (one QR), tall (TSQR over blocks and threads), square */
   static const size_t dims[][3] = {{200, 7, 3}, {60000, 5, 2}, {40, 40, 1}, {100003, 12, 1}};
+  /* at the best ISA level (the tile kernel where it is built), then at the
+   * scalar one (OpenBLAS's syrk for every p) */
+  for (int lv = 0; lv < 2; lv++)
   for (size_t bi = 0; bi < 2; bi++)
     for (int d = 0; d < 2; d++)
       for (size_t s = 0; s < sizeof dims / sizeof dims[0]; s++) {
+        tdm__isa_force(lv ? TDM__ISA_SCALAR : -1);
         tdm_dtype dt = d ? TDM_F64 : TDM_F32;
         tdm_ctx *ctx = ts_ctx(backs[bi], 3);
         size_t n = dims[s][0], p = dims[s][1], k = dims[s][2];

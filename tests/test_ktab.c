@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cpu/fit.h"
 #include "cpu/ktab.h"
 #include "cpu/reduce_int.h"
 #include "cpu/rng_int.h"
@@ -119,6 +120,10 @@ Test(ktab, each_level_points_at_its_kernels) {
       cr_assert_eq(t->rng_chunk, avx512 ? tdm__rng_chunk_avx512 : tdm__rng_chunk_avx2);
       cr_assert_eq(t->rng_gamma, avx512 ? tdm__rng_gamma_avx512 : tdm__rng_gamma_avx2);
       cr_assert_eq(t->rng_beta, avx512 ? tdm__rng_beta_avx512 : tdm__rng_beta_avx2);
+      cr_assert_eq(t->gram_f64, tdm__gram_avx2_f64, "level %d", l);
+      cr_assert_eq(t->gram_f32, tdm__gram_avx2_f32, "level %d", l);
+      cr_assert_eq(t->gram_fill_f64, tdm__gram_fill_avx2_f64, "level %d", l);
+      cr_assert_eq(t->gram_fill_f32, tdm__gram_fill_avx2_f32, "level %d", l);
     }
 #endif
     if (!avx2) { /* the plain-C reference kernels */
@@ -128,6 +133,8 @@ Test(ktab, each_level_points_at_its_kernels) {
       cr_assert_eq(t->rng_gamma, tdm__rng_range_c);
       cr_assert_eq(t->rng_beta, tdm__rng_range_c);
       cr_assert_eq(t->rng_reject, tdm__rng_range_c);
+      cr_assert(!t->gram_f64 && !t->gram_f32 && !t->gram_fill_f64 && !t->gram_fill_f32,
+                "level %d: X'WX is syrk's", l);
     }
     cr_assert_eq(t->rng_vec, avx2, "level %d", l);
     cr_assert_str_eq(t->reduce_name, avx2 ? "avx2" : "c");

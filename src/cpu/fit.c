@@ -14,6 +14,7 @@
 #include "core/alloc.h"
 #include "core/error.h"
 #include "cpu/fit.h"
+#include "cpu/ktab.h"
 
 void tdm__fit_copy(size_t es, size_t m, size_t n, const void *src, size_t lds, void *dst,
                    size_t ldd) {
@@ -58,7 +59,7 @@ typedef struct {
   char *sums;    /* parts 1.. (p x p each) */
   char *tiles;   /* per part: two nb x p tiles, then nb row indices and scales */
   size_t tile;   /* bytes of that per part */
-  int gram;      /* narrow X: tdm__gram_* (fit_gram.c) instead of syrk */
+  const tdm__ktab *gram; /* narrow X: its gram kernels (fit_gram.c) instead of syrk */
 } tdm__xw_job;
 
 /* C_part += sign * T'T for the first r rows of T (nb x p), upper. */
@@ -121,15 +122,15 @@ TDM__DEF_XW_BLOCK(tdm__xw_block_f32, float)
       const T *xc = X + lo + c * j->ldx, *wl = w + lo;                                             \
       T *wc = Wt + c * nb, *tc = Xt + c * nb;                                                      \
       if (r == hi - lo)                                                                            \
-        FILL(r, xc, wl, tc, wc);                                                                   \
+        j->gram->FILL(r, xc, wl, tc, wc);                                                          \
       else                                                                                         \
         for (size_t k = 0; k < r; k++) tc[k] = xc[idx[k]], wc[k] = wl[idx[k]] * xc[idx[k]];        \
       for (size_t k = r; k < rp; k++) tc[k] = wc[k] = 0;                                           \
     }                                                                                              \
     return rp;                                                                                     \
   }
-TDM__DEF_GRAM_TILE(tdm__gram_tile_f64, double, tdm__gram_fill_f64)
-TDM__DEF_GRAM_TILE(tdm__gram_tile_f32, float, tdm__gram_fill_f32)
+TDM__DEF_GRAM_TILE(tdm__gram_tile_f64, double, gram_fill_f64)
+TDM__DEF_GRAM_TILE(tdm__gram_tile_f32, float, gram_fill_f32)
 
 static void tdm__xw_part(void *arg, size_t lo, size_t hi) {
   const tdm__xw_job *j = arg;
@@ -146,10 +147,10 @@ static void tdm__xw_part(void *arg, size_t lo, size_t hi) {
         size_t e = b + j->nb < r1 ? b + j->nb : r1, rp;
         if (j->dt == TDM_F64) {
           rp = tdm__gram_tile_f64(j, b, e, (double *)P, (double *)N, idx);
-          tdm__gram_f64(j->p, rp, (const double *)P, (const double *)N, j->nb, C, ldc);
+          j->gram->gram_f64(j->p, rp, (const double *)P, (const double *)N, j->nb, C, ldc);
         } else {
           rp = tdm__gram_tile_f32(j, b, e, (float *)P, (float *)N, idx);
-          tdm__gram_f32(j->p, rp, (const float *)P, (const float *)N, j->nb, C, ldc);
+          j->gram->gram_f32(j->p, rp, (const float *)P, (const float *)N, j->nb, C, ldc);
         }
       }
       continue;
@@ -170,7 +171,7 @@ tdm_status tdm__cpu_crossprod_w(void *st, tdm_dtype dt, size_t n, size_t p, cons
                                 size_t ldx, const void *w, void *C, size_t ldc) {
   const tdm__cpu *cpu = st;
   size_t es = dt == TDM_F64 ? 8 : 4;
-  int gram = p <= TDM__GRAM_PMAX && tdm__gram_ok();
+  const tdm__ktab *kt = tdm__ktab_get(), *gram = p <= TDM__GRAM_PMAX && kt->gram_f64 ? kt : NULL;
   size_t nb;
   if (gram) { /* W and X tiles, 256 KiB each, in L2; a multiple of 8 rows */
     nb = ((size_t)256 << 10) / (es * p) & ~(size_t)7;

@@ -22,18 +22,17 @@ tdm_status tdm__cpu_eigh(void *st, tdm_dtype dt, size_t n, const void *A, size_t
 tdm_status tdm__cpu_svd(void *st, tdm_dtype dt, size_t m, size_t n, const void *X, size_t ldx,
                         void *U, size_t ldu, void *s, size_t incs, void *Vt, size_t ldvt);
 
-/* X'WX for p <= TDM__GRAM_PMAX (fit_gram.c): C (upper, ld ldc) += W'X
- * over r rows (a multiple of 8) of the tiles W and X (ld t); tdm__gram_ok()
- * says whether this CPU runs it (AVX2 and FMA). */
+/* X'WX for p <= TDM__GRAM_PMAX with AVX2 and FMA (fit_gram.c, through the
+ * kernel table): C (upper, ld ldc) += W'X over r rows (a multiple of 8) of
+ * the tiles W and X (ld t); a fill makes one tile column, t[k] = x[k] and
+ * wt[k] = w[k] x[k] for k < r. */
 #define TDM__GRAM_PMAX 160
-int tdm__gram_ok(void);
-void tdm__gram_f64(size_t p, size_t r, const double *W, const double *X, size_t t, double *C,
-                   size_t ldc);
-void tdm__gram_f32(size_t p, size_t r, const float *W, const float *X, size_t t, float *C,
-                   size_t ldc);
-/* One tile column: t[k] = x[k], wt[k] = w[k] x[k], k < r. */
-void tdm__gram_fill_f64(size_t r, const double *x, const double *w, double *t, double *wt);
-void tdm__gram_fill_f32(size_t r, const float *x, const float *w, float *t, float *wt);
+void tdm__gram_avx2_f64(size_t p, size_t r, const double *W, const double *X, size_t t, double *C,
+                        size_t ldc);
+void tdm__gram_avx2_f32(size_t p, size_t r, const float *W, const float *X, size_t t, float *C,
+                        size_t ldc);
+void tdm__gram_fill_avx2_f64(size_t r, const double *x, const double *w, double *t, double *wt);
+void tdm__gram_fill_avx2_f32(size_t r, const float *x, const float *w, float *t, float *wt);
 
 /* dst (ld ldd) := src (ld lds), m x n. */
 void tdm__fit_copy(size_t es, size_t m, size_t n, const void *src, size_t lds, void *dst,

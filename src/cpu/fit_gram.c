@@ -1,20 +1,16 @@
 /* fit_gram.c -- X'WX's kernel for narrow X (p <= TDM__GRAM_PMAX) with AVX2
  * and FMA: C += W'X over a tile of rows, W = diag(w) X and X copied into
- * cache-resident tiles by the caller (src/cpu/fit.c). OpenBLAS's syrk runs
+ * cache-resident tiles by the caller (fit.c), chosen through ktab.h. OpenBLAS's syrk runs
  * such shapes (50 x 50 from k rows) at a fraction of its GEMM rate; here
  * 4 columns of W against 3 of X make 12 vector accumulators, 12 FMAs per
  * 7 loads, summed across lanes once per tile. */
 #include <stddef.h>
 
 #include "cpu/fit.h"
+#include "cpu/isa.h"
 
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#ifdef TDM__ISA_X86 /* else the kernel table leaves X'WX to syrk */
 #include <immintrin.h>
-
-int tdm__gram_ok(void) {
-  __builtin_cpu_init();
-  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-}
 
 /* The 4 x 3 block of accumulators over k < r, then added into C where
  * i <= j (the upper triangle; columns past p are clamped to p - 1 and
@@ -66,38 +62,20 @@ __attribute__((target("avx2,fma"))) static float tdm__hs_ps(__m256 v) {
     }                                                                                              \
     for (; k < r; k++) t[k] = x[k], wt[k] = w[k] * x[k];                                           \
   }
-TDM__GRAM_FILL(tdm__gram_fill_f64, double, __m256d, _mm256_loadu_pd, _mm256_storeu_pd, _mm256_mul_pd, 4)
-TDM__GRAM_FILL(tdm__gram_fill_f32, float, __m256, _mm256_loadu_ps, _mm256_storeu_ps, _mm256_mul_ps, 8)
+TDM__GRAM_FILL(tdm__gram_fill_avx2_f64, double, __m256d, _mm256_loadu_pd, _mm256_storeu_pd, _mm256_mul_pd, 4)
+TDM__GRAM_FILL(tdm__gram_fill_avx2_f32, float, __m256, _mm256_loadu_ps, _mm256_storeu_ps, _mm256_mul_ps, 8)
 
-__attribute__((target("avx2,fma"))) void tdm__gram_f64(size_t p, size_t r, const double *W,
+__attribute__((target("avx2,fma"))) void tdm__gram_avx2_f64(size_t p, size_t r, const double *W,
                                                        const double *X, size_t t, double *C,
                                                        size_t ldc) {
   TDM__GRAM_BODY(double, __m256d, _mm256_setzero_pd(), _mm256_loadu_pd, _mm256_fmadd_pd, tdm__hs_pd,
                  4)
 }
 
-__attribute__((target("avx2,fma"))) void tdm__gram_f32(size_t p, size_t r, const float *W,
+__attribute__((target("avx2,fma"))) void tdm__gram_avx2_f32(size_t p, size_t r, const float *W,
                                                        const float *X, size_t t, float *C,
                                                        size_t ldc) {
   TDM__GRAM_BODY(float, __m256, _mm256_setzero_ps(), _mm256_loadu_ps, _mm256_fmadd_ps, tdm__hs_ps, 8)
-}
-
-#else /* not x86-64: fit.c keeps OpenBLAS's syrk */
-
-int tdm__gram_ok(void) { return 0; }
-void tdm__gram_fill_f64(size_t r, const double *x, const double *w, double *t, double *wt) {
-  for (size_t k = 0; k < r; k++) t[k] = x[k], wt[k] = w[k] * x[k];
-}
-void tdm__gram_fill_f32(size_t r, const float *x, const float *w, float *t, float *wt) {
-  for (size_t k = 0; k < r; k++) t[k] = x[k], wt[k] = w[k] * x[k];
-}
-void tdm__gram_f64(size_t p, size_t r, const double *W, const double *X, size_t t, double *C,
-                   size_t ldc) {
-  (void)p, (void)r, (void)W, (void)X, (void)t, (void)C, (void)ldc;
-}
-void tdm__gram_f32(size_t p, size_t r, const float *W, const float *X, size_t t, float *C,
-                   size_t ldc) {
-  (void)p, (void)r, (void)W, (void)X, (void)t, (void)C, (void)ldc;
 }
 
 #endif

@@ -5,6 +5,7 @@
  * running kernel. */
 #include <pthread.h>
 
+#include "cpu/fit.h"
 #include "cpu/ktab.h"
 #include "cpu/reduce_int.h"
 #include "cpu/rng_int.h"
@@ -38,6 +39,10 @@ static void tdm__ktab_fill(tdm__ktab *t, int level) {
     t->rng_gamma = tdm__rng_gamma_avx2;
     t->rng_beta = tdm__rng_beta_avx2;
     t->rng_reject = tdm__rng_range_fma;
+    t->gram_f64 = tdm__gram_avx2_f64;
+    t->gram_f32 = tdm__gram_avx2_f32;
+    t->gram_fill_f64 = tdm__gram_fill_avx2_f64;
+    t->gram_fill_f32 = tdm__gram_fill_avx2_f32;
   }
   if (level >= TDM__ISA_AVX512) {
     if (tdm__visa_avx512.f64) t->vexec = &tdm__visa_avx512;

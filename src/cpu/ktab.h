@@ -1,5 +1,5 @@
 /* ktab.h -- the CPU kernel table: one pointer per kernel that has per-ISA
- * variants (expression tiers, reduction blocks, RNG fills). Each level's
+ * variants (expression tiers, reduction blocks, RNG fills, X'WX tiles). Each level's
  * table starts as the plain-C reference kernels and is overridden once
  * with the widest variant at or below its level (ktab.c); the one in force
  * follows tdm__isa (isa.h). Callers go through it instead of probing. */
@@ -21,6 +21,16 @@ typedef void (*tdm__rng_chunk_fn)(const tdm__rng_req *q, void *out, uint64_t g0,
 /* Groups [g0, g1) of a rejection sampler (any count). */
 typedef void (*tdm__rng_range_fn)(const tdm__rng_req *q, void *out, uint64_t g0, uint64_t g1);
 
+/* X'WX for narrow X (fit_gram.c, fit.h): C += W'X over r rows of tiles. */
+typedef void (*tdm__gram_f64_fn)(size_t p, size_t r, const double *W, const double *X, size_t t,
+                                 double *C, size_t ldc);
+typedef void (*tdm__gram_f32_fn)(size_t p, size_t r, const float *W, const float *X, size_t t,
+                                 float *C, size_t ldc);
+typedef void (*tdm__gram_fill_f64_fn)(size_t r, const double *x, const double *w, double *t,
+                                      double *wt);
+typedef void (*tdm__gram_fill_f32_fn)(size_t r, const float *x, const float *w, float *t,
+                                      float *wt);
+
 typedef struct tdm__ktab {
   int isa;                      /* the level this table was filled for */
   const struct tdm__visa *vexec; /* expression programs (vexec.h) */
@@ -33,6 +43,11 @@ typedef struct tdm__ktab {
   tdm__rng_range_fn rng_gamma;  /* gamma and chi-square */
   tdm__rng_range_fn rng_beta;
   tdm__rng_range_fn rng_reject; /* the other rejection samplers */
+  /* X'WX's tile kernel and fill (AVX2 and up; NULL: OpenBLAS's syrk) */
+  tdm__gram_f64_fn gram_f64;
+  tdm__gram_f32_fn gram_f32;
+  tdm__gram_fill_f64_fn gram_fill_f64;
+  tdm__gram_fill_f32_fn gram_fill_f32;
 } tdm__ktab;
 
 /* The table in force (the probe runs on first use). */
