@@ -111,6 +111,74 @@ typedef struct tdm__perf {
   double launch_s;          /* fixed cost per op */
 } tdm__perf;
 
+/* Every slot's signature, once (documented at the slot in tdm__backend
+ * below); a backend declares its functions with them, from the lists. */
+typedef tdm_status tdm__op_open(const tdm_config *cfg, void **state, char *why, size_t whylen);
+typedef tdm_status tdm__op_open_lane(void *parent, void **state);
+typedef void tdm__op_close(void *state);
+typedef tdm_status tdm__op_sync(void *state);
+typedef tdm_status tdm__op_perf(void *state, tdm__perf *out);
+typedef tdm_status tdm__op_alloc(void *st, size_t bytes, void **p);
+typedef void tdm__op_free(void *st, void *p);
+typedef tdm_status tdm__op_zero(void *st, void *p, size_t bytes);
+typedef tdm_status tdm__op_h2d(void *st, void *dst, const void *src, size_t bytes);
+typedef tdm_status tdm__op_d2h(void *st, void *dst, const void *src, size_t bytes);
+typedef tdm_status tdm__op_d2d(void *st, void *dst, const void *src, size_t bytes);
+typedef tdm_status tdm__op_reduce(void *st, tdm_dtype dt, const void *x, size_t n, unsigned need,
+                                  tdm__moments *out);
+typedef tdm_status tdm__op_gemm(void *st, tdm_dtype dt, tdm_trans ta, tdm_trans tb, size_t m,
+                                size_t n, size_t k, double alpha, const void *A, size_t lda,
+                                const void *B, size_t ldb, double beta, void *C, size_t ldc);
+typedef tdm_status tdm__op_crossprod(void *st, tdm_dtype dt, size_t n, size_t p, const void *X,
+                                     size_t ldx, void *C, size_t ldc);
+typedef tdm_status tdm__op_cholesky(void *st, tdm_dtype dt, size_t n, void *A, size_t lda);
+typedef tdm_status tdm__op_solve_spd(void *st, tdm_dtype dt, size_t n, size_t nrhs, void *A,
+                                     size_t lda, void *B, size_t ldb);
+typedef tdm_status tdm__op_eval(void *st, const tdm__prog *prog, const tdm__eval_args *a);
+typedef tdm_status tdm__op_rng_fill(void *st, const tdm__rng_req *req, void *out);
+typedef tdm_status tdm__op_take(void *st, const tdm__take_args *a);
+typedef tdm_status tdm__op_nonzero(void *st, const tdm__nonzero_args *a, size_t *count);
+typedef tdm_status tdm__op_copy(void *st, tdm_dtype sdt, const void *src, size_t lds, tdm_dtype ddt,
+                                void *dst, size_t ldd, size_t rows, size_t cols, size_t *bad);
+typedef tdm_status tdm__op_eval_reduce(void *st, const tdm__prog *prog, const tdm__eval_args *a,
+                                       tdm__moments *out);
+typedef tdm_status tdm__op_group_stats(void *st, const tdm__sarg *x, const tdm__sarg *g, size_t G,
+                                       size_t nops, const tdm_reduce_op ops[],
+                                       const tdm__sarg *out);
+typedef tdm_status tdm__op_reduce_axis(void *st, const tdm__sarg *x, int axis, tdm_reduce_op op,
+                                       const tdm__sarg *out);
+typedef tdm_status tdm__op_sort(void *st, const tdm__sarg *x);
+typedef tdm_status tdm__op_argsort(void *st, const tdm__sarg *x, const tdm__sarg *idx);
+typedef tdm_status tdm__op_quantile(void *st, const tdm__sarg *x, size_t nq, const double q[],
+                                    const tdm__sarg *out);
+typedef tdm_status tdm__op_gemv(void *st, tdm_dtype dt, tdm_trans ta, size_t m, size_t n,
+                                double alpha, const void *A, size_t lda, const void *x, size_t incx,
+                                double beta, void *y, size_t incy);
+typedef tdm_status tdm__op_crossprod_w(void *st, tdm_dtype dt, size_t n, size_t p, const void *X,
+                                       size_t ldx, const void *w, void *C, size_t ldc);
+typedef tdm_status tdm__op_solve_tri(void *st, tdm_dtype dt, tdm_trans t, size_t n, size_t nrhs,
+                                     const void *R, size_t ldr, void *B, size_t ldb);
+typedef tdm_status tdm__op_chol_inverse(void *st, tdm_dtype dt, size_t n, const void *R, size_t ldr,
+                                        void *A, size_t lda);
+typedef tdm_status tdm__op_lstsq(void *st, tdm_dtype dt, size_t n, size_t p, size_t k,
+                                 const void *X, size_t ldx, const void *Y, size_t ldy, void *B,
+                                 size_t ldb);
+typedef tdm_status tdm__op_eigh(void *st, tdm_dtype dt, size_t n, const void *A, size_t lda,
+                                void *w, size_t incw, void *V, size_t ldv);
+typedef tdm_status tdm__op_svd(void *st, tdm_dtype dt, size_t m, size_t n, const void *X,
+                               size_t ldx, void *U, size_t ldu, void *s, size_t incs, void *Vt,
+                               size_t ldvt);
+
+/* The compute ops every backend fills: X(name). */
+#define TDM__BACKEND_OPS(X) \
+  X(reduce) X(gemm) X(crossprod) X(cholesky) X(solve_spd) X(eval) X(rng_fill) X(take) \
+  X(nonzero) X(copy) X(eval_reduce) X(group_stats) X(reduce_axis) X(sort) X(argsort) \
+  X(quantile) X(gemv) X(crossprod_w) X(solve_tri) X(chol_inverse) X(lstsq) X(eigh) X(svd)
+
+/* A device backend's memory slots (NULL on the host). */
+#define TDM__BACKEND_MEM(X) \
+  X(alloc) X(free) X(zero) X(h2d) X(d2h) X(d2d)
+
 typedef struct tdm__backend {
   int version; /* TDM__BACKEND_VERSION */
   const char *name;
@@ -120,62 +188,55 @@ typedef struct tdm__backend {
    * TDM_ERR_NO_DEVICE). open_lane: a state bound to one task lane (own
    * stream/queue for a device, single thread for the CPU) sharing the
    * parent's device and memory. */
-  tdm_status (*open)(const tdm_config *cfg, void **state, char *why, size_t whylen);
-  tdm_status (*open_lane)(void *parent, void **state);
-  void (*close)(void *state);
-  tdm_status (*sync)(void *state);
-  tdm_status (*perf)(void *state, tdm__perf *out);
+  tdm__op_open *open;
+  tdm__op_open_lane *open_lane;
+  tdm__op_close *close;
+  tdm__op_sync *sync;
+  tdm__op_perf *perf;
 
   /* Memory; NULL on the host backend. alloc failure: TDM_ERR_DEVICE_NOMEM.
    * h2d may return before the copy ends only if src may be reused at once;
    * d2h returns when dst holds the data. */
-  tdm_status (*alloc)(void *st, size_t bytes, void **p);
-  void (*free)(void *st, void *p);
-  tdm_status (*zero)(void *st, void *p, size_t bytes);
-  tdm_status (*h2d)(void *st, void *dst, const void *src, size_t bytes);
-  tdm_status (*d2h)(void *st, void *dst, const void *src, size_t bytes);
-  tdm_status (*d2d)(void *st, void *dst, const void *src, size_t bytes);
+  tdm__op_alloc *alloc;
+  tdm__op_free *free;
+  tdm__op_zero *zero;
+  tdm__op_h2d *h2d;
+  tdm__op_d2h *d2h;
+  tdm__op_d2d *d2d;
 
   /* Ops. Pointers are in this backend's space; out of reduce is host. */
-  tdm_status (*reduce)(void *st, tdm_dtype dt, const void *x, size_t n, unsigned need,
-                       tdm__moments *out);
-  tdm_status (*gemm)(void *st, tdm_dtype dt, tdm_trans ta, tdm_trans tb, size_t m, size_t n,
-                     size_t k, double alpha, const void *A, size_t lda, const void *B, size_t ldb,
-                     double beta, void *C, size_t ldc);
+  tdm__op_reduce *reduce;
+  tdm__op_gemm *gemm;
   /* C (p x p) = X'X for X (n x p), both triangles. ld*: leading dimensions. */
-  tdm_status (*crossprod)(void *st, tdm_dtype dt, size_t n, size_t p, const void *X, size_t ldx,
-                          void *C, size_t ldc);
+  tdm__op_crossprod *crossprod;
   /* Upper R with A = R'R, strictly-lower part zeroed; not PD: TDM_ERR_NUMERIC. */
-  tdm_status (*cholesky)(void *st, tdm_dtype dt, size_t n, void *A, size_t lda);
-  tdm_status (*solve_spd)(void *st, tdm_dtype dt, size_t n, size_t nrhs, void *A, size_t lda,
-                          void *B, size_t ldb);
-  tdm_status (*eval)(void *st, const tdm__prog *prog, const tdm__eval_args *a);
-  tdm_status (*rng_fill)(void *st, const tdm__rng_req *req, void *out);
+  tdm__op_cholesky *cholesky;
+  tdm__op_solve_spd *solve_spd;
+  tdm__op_eval *eval;
+  tdm__op_rng_fill *rng_fill;
 
   /* ---- second wave: views, copy, take, nonzero ---- */
   /* take (tdm_take, src/core/index.c): a->idx checked first; an index
    * outside x is TDM_ERR_INVALID ("idx: element K is V, outside [0, N)")
    * and out is not written. On a device only the check's result comes
    * back (TDM__TAKE_CHECK_BYTES, counted by the core). */
-  tdm_status (*take)(void *st, const tdm__take_args *a);
+  tdm__op_take *take;
   /* nonzero (tdm_nonzero): *count (host) = number of non-zero elements;
    * their positions, ascending, into idx[0..*count); the rest of idx is
    * not written. On a device only the count comes back (8 bytes). */
-  tdm_status (*nonzero)(void *st, const tdm__nonzero_args *a, size_t *count);
+  tdm__op_nonzero *nonzero;
   /* dst := src, rows x cols, columns lds / ldd apart, converted sdt -> ddt
    * as C does (src/core/convert.h). A pair that can fail is checked first:
    * a value that does not fit is TDM_ERR_INVALID with *bad = its
    * column-major index, nothing written (no message set). src and dst do
    * not overlap. */
-  tdm_status (*copy)(void *st, tdm_dtype sdt, const void *src, size_t lds, tdm_dtype ddt,
-                     void *dst, size_t ldd, size_t rows, size_t cols, size_t *bad);
+  tdm__op_copy *copy;
 
   /* ---- second wave: expressions (eval_reduce) ---- */
   /* Moments of every element of the program's result over the layout of a
    * (a->out unused; the shape is rows x cols), out in host memory. Waits.
    * The same bits for any thread count. */
-  tdm_status (*eval_reduce)(void *st, const tdm__prog *prog, const tdm__eval_args *a,
-                            tdm__moments *out);
+  tdm__op_eval_reduce *eval_reduce;
 
   /* ---- second wave: statistics (reduce_axis, group_stats, sort, quantile) ---- */
   /* Operands are tdm__sarg (strided column-major windows); element k of an
@@ -183,19 +244,16 @@ typedef struct tdm__backend {
   /* out: G x nops F64 (column k for ops[k]); x F32/F64, g I32/I64 with as
    * many elements as x. An id outside [0,G): TDM_ERR_INVALID naming the
    * lowest such element; empty groups: COUNT 0, NaN for the rest. Waits. */
-  tdm_status (*group_stats)(void *st, const tdm__sarg *x, const tdm__sarg *g, size_t G,
-                            size_t nops, const tdm_reduce_op ops[], const tdm__sarg *out);
+  tdm__op_group_stats *group_stats;
   /* axis 0: out 1 x cols; axis 1: out rows x 1; out F64 or x's dtype. */
-  tdm_status (*reduce_axis)(void *st, const tdm__sarg *x, int axis, tdm_reduce_op op,
-                            const tdm__sarg *out);
+  tdm__op_reduce_axis *reduce_axis;
   /* Each column ascending in place (F32 F64 I32 I64 U32; NaN last). */
-  tdm_status (*sort)(void *st, const tdm__sarg *x);
+  tdm__op_sort *sort;
   /* idx (I32/I64, n elements, contiguous) := stable order of the vector x. */
-  tdm_status (*argsort)(void *st, const tdm__sarg *x, const tdm__sarg *idx);
+  tdm__op_argsort *argsort;
   /* out (nq x cols F64) := type-7 quantiles q[0..nq) (host, checked) of
    * each column of x (F32/F64); x unchanged; a NaN in a column gives NaN. */
-  tdm_status (*quantile)(void *st, const tdm__sarg *x, size_t nq, const double q[],
-                         const tdm__sarg *out);
+  tdm__op_quantile *quantile;
 
   /* ---- second wave: linear algebra for model fitting ---- */
   /* Column-major operands, each with its leading dimension (ld*); a vector
@@ -204,28 +262,20 @@ typedef struct tdm__backend {
    * device: its own memory). A numerical failure (singular, rank-deficient,
    * no convergence) is TDM_ERR_NUMERIC with the column in the message. */
   /* y = alpha op(A) x + beta y; A m x n. */
-  tdm_status (*gemv)(void *st, tdm_dtype dt, tdm_trans ta, size_t m, size_t n, double alpha,
-                     const void *A, size_t lda, const void *x, size_t incx, double beta, void *y,
-                     size_t incy);
+  tdm__op_gemv *gemv;
   /* C (p x p, both triangles) = X' diag(w) X; X n x p, w contiguous. */
-  tdm_status (*crossprod_w)(void *st, tdm_dtype dt, size_t n, size_t p, const void *X, size_t ldx,
-                            const void *w, void *C, size_t ldc);
+  tdm__op_crossprod_w *crossprod_w;
   /* R (n x n upper) X = B or R' X = B, X into B (n x nrhs). */
-  tdm_status (*solve_tri)(void *st, tdm_dtype dt, tdm_trans t, size_t n, size_t nrhs,
-                          const void *R, size_t ldr, void *B, size_t ldb);
+  tdm__op_solve_tri *solve_tri;
   /* A (n x n, both triangles) = (R'R)^-1. */
-  tdm_status (*chol_inverse)(void *st, tdm_dtype dt, size_t n, const void *R, size_t ldr, void *A,
-                             size_t lda);
+  tdm__op_chol_inverse *chol_inverse;
   /* B (p x k) = argmin ||X B - Y||, X n x p (n >= p), Y n x k. */
-  tdm_status (*lstsq)(void *st, tdm_dtype dt, size_t n, size_t p, size_t k, const void *X,
-                      size_t ldx, const void *Y, size_t ldy, void *B, size_t ldb);
+  tdm__op_lstsq *lstsq;
   /* Eigenvalues ascending into w, eigenvectors into V (NULL: values only). */
-  tdm_status (*eigh)(void *st, tdm_dtype dt, size_t n, const void *A, size_t lda, void *w,
-                     size_t incw, void *V, size_t ldv);
+  tdm__op_eigh *eigh;
   /* Thin SVD of X (m x n), k = min(m, n): U m x k, s (descending), Vt k x n;
    * U and Vt may be NULL. */
-  tdm_status (*svd)(void *st, tdm_dtype dt, size_t m, size_t n, const void *X, size_t ldx, void *U,
-                    size_t ldu, void *s, size_t incs, void *Vt, size_t ldvt);
+  tdm__op_svd *svd;
 
 } tdm__backend;
 

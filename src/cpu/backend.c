@@ -53,29 +53,8 @@ const tdm__backend tdm__cpu_backend = {
     .close = tdm__cpu_close,
     .sync = tdm__cpu_sync,
     .perf = tdm__cpu_perf,
-    .reduce = tdm__cpu_reduce,
-    .gemm = tdm__cpu_gemm,
-    .crossprod = tdm__cpu_crossprod,
-    .cholesky = tdm__cpu_cholesky,
-    .solve_spd = tdm__cpu_solve_spd,
-    .eval = tdm__cpu_eval,
-    .rng_fill = tdm__cpu_rng_fill,
-    .take = tdm__cpu_take,
-    .nonzero = tdm__cpu_nonzero,
-    .eval_reduce = tdm__cpu_eval_reduce,
-    .copy = tdm__cpu_copy,
-    /* second wave: statistics */
-    .group_stats = tdm__cpu_group_stats,
-    .reduce_axis = tdm__cpu_reduce_axis,
-    .sort = tdm__cpu_sort,
-    .argsort = tdm__cpu_argsort,
-    .quantile = tdm__cpu_quantile,
-    /* second wave: linear algebra for model fitting */
-    .gemv = tdm__cpu_gemv,
-    .crossprod_w = tdm__cpu_crossprod_w,
-    .solve_tri = tdm__cpu_solve_tri,
-    .chol_inverse = tdm__cpu_chol_inverse,
-    .lstsq = tdm__cpu_lstsq,
-    .eigh = tdm__cpu_eigh,
-    .svd = tdm__cpu_svd,
+/* every compute op (backend.h's list) */
+#define TDM__CPU_SLOT(op) .op = tdm__cpu_##op,
+    TDM__BACKEND_OPS(TDM__CPU_SLOT)
+#undef TDM__CPU_SLOT
 };

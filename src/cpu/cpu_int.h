@@ -35,25 +35,11 @@ int tdm__idle_workers(void);
 void tdm__blas_threads(const tdm__cpu *c);
 void tdm__blas_done(void);
 
-/* Kernels (one file each), also used by the sim device on its memory. */
-tdm_status tdm__cpu_reduce(void *st, tdm_dtype dt, const void *x, size_t n, unsigned need,
-                           tdm__moments *out);
-tdm_status tdm__cpu_gemm(void *st, tdm_dtype dt, tdm_trans ta, tdm_trans tb, size_t m, size_t n,
-                         size_t k, double alpha, const void *A, size_t lda, const void *B,
-                         size_t ldb, double beta, void *C, size_t ldc);
-tdm_status tdm__cpu_crossprod(void *st, tdm_dtype dt, size_t n, size_t p, const void *X,
-                             size_t ldx, void *C, size_t ldc);
-tdm_status tdm__cpu_copy(void *st, tdm_dtype sdt, const void *src, size_t lds, tdm_dtype ddt,
-                         void *dst, size_t ldd, size_t rows, size_t cols, size_t *bad);
-tdm_status tdm__cpu_cholesky(void *st, tdm_dtype dt, size_t n, void *A, size_t lda);
-tdm_status tdm__cpu_solve_spd(void *st, tdm_dtype dt, size_t n, size_t nrhs, void *A, size_t lda,
-                             void *B, size_t ldb);
-tdm_status tdm__cpu_eval(void *st, const tdm__prog *prog, const tdm__eval_args *a);
-tdm_status tdm__cpu_eval_reduce(void *st, const tdm__prog *prog, const tdm__eval_args *a,
-                                tdm__moments *out);
-tdm_status tdm__cpu_rng_fill(void *st, const tdm__rng_req *req, void *out);
-tdm_status tdm__cpu_take(void *st, const tdm__take_args *a);
-tdm_status tdm__cpu_nonzero(void *st, const tdm__nonzero_args *a, size_t *count);
+/* The backend's ops, tdm__cpu_<op> (one file each; signatures in
+ * backend.h), also run by the sim device on its memory. */
+#define TDM__CPU_DECL(op) tdm__op_##op tdm__cpu_##op;
+TDM__BACKEND_OPS(TDM__CPU_DECL)
+#undef TDM__CPU_DECL
 
 /* Merges moments b into a (Chan et al.); blocks merged in a fixed order
  * give the same result for any thread count. */

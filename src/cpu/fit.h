@@ -6,21 +6,8 @@
 
 #include "cpu/cpu_int.h"
 
-tdm_status tdm__cpu_gemv(void *st, tdm_dtype dt, tdm_trans ta, size_t m, size_t n, double alpha,
-                         const void *A, size_t lda, const void *x, size_t incx, double beta,
-                         void *y, size_t incy);
-tdm_status tdm__cpu_crossprod_w(void *st, tdm_dtype dt, size_t n, size_t p, const void *X,
-                                size_t ldx, const void *w, void *C, size_t ldc);
-tdm_status tdm__cpu_solve_tri(void *st, tdm_dtype dt, tdm_trans t, size_t n, size_t nrhs,
-                              const void *R, size_t ldr, void *B, size_t ldb);
-tdm_status tdm__cpu_chol_inverse(void *st, tdm_dtype dt, size_t n, const void *R, size_t ldr,
-                                 void *A, size_t lda);
-tdm_status tdm__cpu_lstsq(void *st, tdm_dtype dt, size_t n, size_t p, size_t k, const void *X,
-                          size_t ldx, const void *Y, size_t ldy, void *B, size_t ldb);
-tdm_status tdm__cpu_eigh(void *st, tdm_dtype dt, size_t n, const void *A, size_t lda, void *w,
-                         size_t incw, void *V, size_t ldv);
-tdm_status tdm__cpu_svd(void *st, tdm_dtype dt, size_t m, size_t n, const void *X, size_t ldx,
-                        void *U, size_t ldu, void *s, size_t incs, void *Vt, size_t ldvt);
+/* tdm__cpu_gemv, _crossprod_w, _solve_tri, _chol_inverse, _lstsq, _eigh and
+ * _svd are declared with the other ops in cpu_int.h. */
 
 /* X'WX for p <= TDM__GRAM_PMAX with AVX2 and FMA (fit_gram.c, through the
  * kernel table): C (upper, ld ldc) += W'X over r rows (a multiple of 8) of

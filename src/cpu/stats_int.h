@@ -4,16 +4,10 @@
 #ifndef TDM_STATS_INT_H
 #define TDM_STATS_INT_H
 
-#include "backend.h"
+#include "cpu/cpu_int.h"
 
-tdm_status tdm__cpu_group_stats(void *st, const tdm__sarg *x, const tdm__sarg *g, size_t G,
-                                size_t nops, const tdm_reduce_op ops[], const tdm__sarg *out);
-tdm_status tdm__cpu_reduce_axis(void *st, const tdm__sarg *x, int axis, tdm_reduce_op op,
-                                const tdm__sarg *out);
-tdm_status tdm__cpu_sort(void *st, const tdm__sarg *x);
-tdm_status tdm__cpu_argsort(void *st, const tdm__sarg *x, const tdm__sarg *idx);
-tdm_status tdm__cpu_quantile(void *st, const tdm__sarg *x, size_t nq, const double q[],
-                             const tdm__sarg *out);
+/* tdm__cpu_group_stats, _reduce_axis, _sort, _argsort and _quantile are
+ * declared with the other ops in cpu_int.h. */
 
 /* Work items of the group kernel for n elements and G groups (fixed by n
  * and G alone, so the merge order is too). Exposed for tests. */

@@ -87,56 +87,12 @@ void tdm__cu_unregister_all(tdm__cu_dev *d);
 /* Blocks for a grid that fills the device: per SM, capped by work. */
 int tdm__cu_grid(const tdm__cu *st, size_t items, size_t per_block);
 
-/* Backend entries, one file each. */
-tdm_status tdm__cu_alloc(void *st, size_t bytes, void **p);
-void tdm__cu_free(void *st, void *p);
-tdm_status tdm__cu_zero(void *st, void *p, size_t bytes);
-tdm_status tdm__cu_h2d(void *st, void *dst, const void *src, size_t bytes);
-tdm_status tdm__cu_d2h(void *st, void *dst, const void *src, size_t bytes);
-tdm_status tdm__cu_d2d(void *st, void *dst, const void *src, size_t bytes);
-tdm_status tdm__cu_perf(void *st, tdm__perf *out);
-tdm_status tdm__cu_reduce(void *st, tdm_dtype dt, const void *x, size_t n, unsigned need,
-                          tdm__moments *out);
-tdm_status tdm__cu_group_stats(void *st, const tdm__sarg *x, const tdm__sarg *g, size_t G,
-                               size_t nops, const tdm_reduce_op ops[], const tdm__sarg *out);
-tdm_status tdm__cu_reduce_axis(void *st, const tdm__sarg *x, int axis, tdm_reduce_op op,
-                               const tdm__sarg *out);
-tdm_status tdm__cu_sort(void *st, const tdm__sarg *x);
-tdm_status tdm__cu_argsort(void *st, const tdm__sarg *x, const tdm__sarg *idx);
-tdm_status tdm__cu_quantile(void *st, const tdm__sarg *x, size_t nq, const double q[],
-                            const tdm__sarg *out);
-tdm_status tdm__cu_gemm(void *st, tdm_dtype dt, tdm_trans ta, tdm_trans tb, size_t m, size_t n,
-                        size_t k, double alpha, const void *A, size_t lda, const void *B,
-                        size_t ldb, double beta, void *C, size_t ldc);
-tdm_status tdm__cu_crossprod(void *st, tdm_dtype dt, size_t n, size_t p, const void *X,
-                             size_t ldx, void *C, size_t ldc);
-tdm_status tdm__cu_copy(void *st, tdm_dtype sdt, const void *src, size_t lds, tdm_dtype ddt,
-                        void *dst, size_t ldd, size_t rows, size_t cols, size_t *bad);
-tdm_status tdm__cu_cholesky(void *st, tdm_dtype dt, size_t n, void *A, size_t lda);
-tdm_status tdm__cu_solve_spd(void *st, tdm_dtype dt, size_t n, size_t nrhs, void *A, size_t lda,
-                             void *B, size_t ldb);
-tdm_status tdm__cu_eval(void *st, const tdm__prog *prog, const tdm__eval_args *a);
-tdm_status tdm__cu_eval_reduce(void *st, const tdm__prog *prog, const tdm__eval_args *a,
-                               tdm__moments *out);
-tdm_status tdm__cu_rng_fill(void *st, const tdm__rng_req *req, void *out);
-tdm_status tdm__cu_take(void *st, const tdm__take_args *a);
-tdm_status tdm__cu_nonzero(void *st, const tdm__nonzero_args *a, size_t *count);
-/* Linear algebra for model fitting (fit.c, fit_decomp.c). */
-tdm_status tdm__cu_gemv(void *st, tdm_dtype dt, tdm_trans ta, size_t m, size_t n, double alpha,
-                        const void *A, size_t lda, const void *x, size_t incx, double beta,
-                        void *y, size_t incy);
-tdm_status tdm__cu_crossprod_w(void *st, tdm_dtype dt, size_t n, size_t p, const void *X,
-                               size_t ldx, const void *w, void *C, size_t ldc);
-tdm_status tdm__cu_solve_tri(void *st, tdm_dtype dt, tdm_trans t, size_t n, size_t nrhs,
-                             const void *R, size_t ldr, void *B, size_t ldb);
-tdm_status tdm__cu_chol_inverse(void *st, tdm_dtype dt, size_t n, const void *R, size_t ldr,
-                                void *A, size_t lda);
-tdm_status tdm__cu_lstsq(void *st, tdm_dtype dt, size_t n, size_t p, size_t k, const void *X,
-                         size_t ldx, const void *Y, size_t ldy, void *B, size_t ldb);
-tdm_status tdm__cu_eigh(void *st, tdm_dtype dt, size_t n, const void *A, size_t lda, void *w,
-                        size_t incw, void *V, size_t ldv);
-tdm_status tdm__cu_svd(void *st, tdm_dtype dt, size_t m, size_t n, const void *X, size_t ldx,
-                       void *U, size_t ldu, void *s, size_t incs, void *Vt, size_t ldvt);
+/* Backend entries, tdm__cu_<slot> (one file each; signatures in backend.h). */
+#define TDM__CU_DECL(op) tdm__op_##op tdm__cu_##op;
+TDM__BACKEND_MEM(TDM__CU_DECL)
+TDM__BACKEND_OPS(TDM__CU_DECL)
+#undef TDM__CU_DECL
+tdm__op_perf tdm__cu_perf;
 
 /* Module-wide caches, emptied when the last state closes (perf.c, eval.c). */
 void tdm__cu_eval_cache_clear(void);

@@ -248,37 +248,10 @@ static const tdm__backend tdm__cuda_backend = {
     .close = tdm__cu_close,
     .sync = tdm__cu_sync,
     .perf = tdm__cu_perf,
-    .alloc = tdm__cu_alloc,
-    .free = tdm__cu_free,
-    .zero = tdm__cu_zero,
-    .h2d = tdm__cu_h2d,
-    .d2h = tdm__cu_d2h,
-    .d2d = tdm__cu_d2d,
-    .reduce = tdm__cu_reduce,
-    .gemm = tdm__cu_gemm,
-    .crossprod = tdm__cu_crossprod,
-    .cholesky = tdm__cu_cholesky,
-    .solve_spd = tdm__cu_solve_spd,
-    .copy = tdm__cu_copy,
-    .eval = tdm__cu_eval,
-    .eval_reduce = tdm__cu_eval_reduce,
-    .rng_fill = tdm__cu_rng_fill,
-    .take = tdm__cu_take,
-    .nonzero = tdm__cu_nonzero,
-    /* second wave: statistics */
-    .group_stats = tdm__cu_group_stats,
-    .reduce_axis = tdm__cu_reduce_axis,
-    .sort = tdm__cu_sort,
-    .argsort = tdm__cu_argsort,
-    .quantile = tdm__cu_quantile,
-    /* second wave: linear algebra for model fitting */
-    .gemv = tdm__cu_gemv,
-    .crossprod_w = tdm__cu_crossprod_w,
-    .solve_tri = tdm__cu_solve_tri,
-    .chol_inverse = tdm__cu_chol_inverse,
-    .lstsq = tdm__cu_lstsq,
-    .eigh = tdm__cu_eigh,
-    .svd = tdm__cu_svd,
+/* memory and every compute op (backend.h's lists) */
+#define TDM__CU_SLOT(op) .op = tdm__cu_##op,
+    TDM__BACKEND_MEM(TDM__CU_SLOT) TDM__BACKEND_OPS(TDM__CU_SLOT)
+#undef TDM__CU_SLOT
 };
 
 /* Keeps the module mapped for the life of the process once it has been
