@@ -14,12 +14,20 @@ typedef struct tdm__sself {
   int role;           /* TDM__ROLE_* */
   int id;             /* worker id (TDM__ROLE_CPU) */
   int depth;          /* > 0 while running chunks of a parallel loop */
-  tdm__parker *park;  /* adopted parker, or NULL: own */
   int own_ready;
-  tdm__parker own;
+  tdm__parker *park;  /* adopted parker, or NULL: own */
 } tdm__sself;
 
+/* The parker is written by other threads (whoever unparks this one): on
+ * its own cache lines, away from the identity this thread reads on every
+ * submit and wait. */
+typedef struct tdm__own_parker {
+  _Alignas(64) tdm__parker p;
+  char pad[64];
+} tdm__own_parker;
+
 static _Thread_local tdm__sself tdm__ss;
+static _Thread_local tdm__own_parker tdm__own;
 
 void tdm__parker_init(tdm__parker *p) {
   pthread_mutex_init(&p->m, NULL);
@@ -54,10 +62,10 @@ tdm__parker *tdm__my_parker(void) {
   tdm__sself *s = &tdm__ss;
   if (s->park) return s->park;
   if (!s->own_ready) {
-    tdm__parker_init(&s->own);
+    tdm__parker_init(&tdm__own.p);
     s->own_ready = 1;
   }
-  return &s->own;
+  return &tdm__own.p;
 }
 
 int tdm__sched_worker_id(void) { return tdm__ss.role == TDM__ROLE_CPU ? tdm__ss.id : -1; }
@@ -82,6 +90,6 @@ void tdm__self_atfork_child(void) {
   s->id = 0;
   s->depth = 0;
   s->park = NULL;
-  tdm__parker_init(&s->own);
+  tdm__parker_init(&tdm__own.p);
   s->own_ready = 1;
 }
