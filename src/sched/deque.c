@@ -1,7 +1,7 @@
 /* deque.c -- a worker's work-stealing deque (Chase-Lev, fixed capacity).
  * The owner pushes and pops at the bottom; thieves take from the top. Each
- * slot also holds the task's worker limit, so a thief that may not run the
- * task (its id >= limit) leaves it without touching the task. The indices
+ * slot also holds the job's worker limit, so a thief that may not run the
+ * job (its id >= limit) leaves it without touching the job. The indices
  * use sequentially consistent operations in place of fences, which keeps
  * the algorithm visible to ThreadSanitizer. */
 #include "sched/deque.h"

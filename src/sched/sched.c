@@ -14,7 +14,7 @@
 #include "sched/deque.h"
 
 #define TDM__SPIN_NS 50000L /* how long an idle worker searches before parking */
-#define TDM__THROTTLE 64    /* queued tasks on a worker beyond which it runs new ones at once */
+#define TDM__THROTTLE 64    /* queued jobs on a worker beyond which it runs new ones at once */
 
 typedef struct tdm__worker {
   tdm__deque dq;
