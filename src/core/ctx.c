@@ -147,7 +147,7 @@ static void tdm__ctx_free(tdm_ctx *ctx) {
     ctx->dev->close(ctx->dev_st);
   }
   if (ctx->host_st) ctx->host->close(ctx->host_st);
-  if (ctx->ecache) tdm__expr_cache_free(ctx->ecache);
+  if (ctx->root == ctx) tdm__root_slots_free(ctx);
   if (ctx->dev_module) tdm__cuda_unload(ctx->dev_module);
   pthread_mutex_destroy(&ctx->lock);
   tdm_ctx *root = ctx->root;

@@ -16,7 +16,8 @@ enum { TDM__HOST = 1, TDM__DEV = 2 }; /* sides, also validity bits */
 enum { TDM__ST_H2D_N, TDM__ST_H2D_B, TDM__ST_D2H_N, TDM__ST_D2H_B, TDM__ST_CPU_OPS,
        TDM__ST_DEV_OPS, TDM__ST_COUNT };
 
-struct tdm__expr_cache; /* src/expr */
+/* Per-root slots for the layers above core (slot.c). */
+#define TDM__ROOT_SLOTS 4
 
 struct tdm_ctx {
   tdm_ctx *root;        /* itself for a top-level context */
@@ -33,8 +34,8 @@ struct tdm_ctx {
   void *dev_module;        /* dlopen handle of the CUDA module (root only) */
   char note[256];          /* why no device, for tandem info */
   uint64_t stats[TDM__ST_COUNT]; /* root's only, atomic */
-  struct tdm__expr_cache *ecache; /* root's only */
-  pthread_mutex_t lock;    /* guards ecache */
+  void *slot[TDM__ROOT_SLOTS]; /* root's only: the layers' per-root state (slot.c) */
+  pthread_mutex_t lock;    /* guards the slots' contents */
   tdm_ctx *fork_prev, *fork_next; /* live roots, for the fork() handlers (fork.c) */
 };
 
@@ -74,8 +75,16 @@ typedef struct tdm__opcost {
 /* Chooses the side for an op reading in[0..nin) and counts the op there. */
 tdm__exec tdm__place(tdm_ctx *ctx, const tdm__opcost *cost, tdm_buf *const in[], int nin);
 
-/* The expression cache's destructor (src/expr). */
-void tdm__expr_cache_free(struct tdm__expr_cache *c);
+/* Per-root slots (slot.c): a layer above core keeps its per-context state
+ * (the expression cache) in one without core knowing its type. A layer
+ * takes a slot once for the process (pthread_once) with the function that
+ * frees a value: the slot's index, or -1 when all TDM__ROOT_SLOTS are
+ * taken. Get and set act on ctx's root, under the root's lock; a root
+ * calls free_fn on each value set when it is freed. */
+int tdm__root_slot_new(void (*free_fn)(void *));
+void *tdm__root_slot_get(tdm_ctx *ctx, int slot);
+void tdm__root_slot_set(tdm_ctx *ctx, int slot, void *v);
+void tdm__root_slots_free(tdm_ctx *root);
 
 /* Loads the CUDA module (devload.c); fills why on failure. */
 tdm_status tdm__cuda_load(void **module, const tdm__backend **be, char *why, size_t whylen);

@@ -1,10 +1,12 @@
 /* fork.c -- pthread_atfork for the whole library. Before a fork the
  * forking thread takes, in this order, the list of live contexts, every
- * context's lock (the expression cache's), then the sim queues' locks, so
+ * context's lock (the one guarding its slots), then the sim queues' locks, so
  * no lock is held by a thread that does not exist in the child. After it
  * the parent releases them in reverse order; the child releases them,
- * marks the parent's sim queues dead (their threads are gone) and resets
- * the task layer's process-wide state and its own thread's identity. */
+ * marks the parent's sim queues dead (their threads are gone). The
+ * scheduler and the task layer reset their own state and the thread's
+ * identity with handlers they register themselves (src/sched/sched.c,
+ * src/task/atfork.c), so core names neither. */
 #include <pthread.h>
 
 #include "core/fork.h"
@@ -43,7 +45,6 @@ static void tdm__parent(void) {
 }
 
 static void tdm__child(void) {
-  tdm__task_atfork_child();
   tdm__sim_atfork_child();
   for (tdm_ctx *c = tdm__roots_head; c; c = c->fork_next) pthread_mutex_unlock(&c->lock);
   pthread_mutex_unlock(&tdm__roots_mu);

@@ -15,10 +15,10 @@ void tdm__fork_track(tdm_ctx *root);
 void tdm__fork_untrack(tdm_ctx *root);
 
 /* The layers' parts, in the order prepare takes them: contexts (fork.c),
- * sim queues (src/sim/queue.c), the task layer (src/task/atfork.c). */
+ * sim queues (src/sim/queue.c). The scheduler and the task layer register
+ * their own child handlers (src/sched/sched.c, src/task/atfork.c). */
 void tdm__sim_atfork_prepare(void);
 void tdm__sim_atfork_parent(void);
 void tdm__sim_atfork_child(void);
-void tdm__task_atfork_child(void);
 
 #endif

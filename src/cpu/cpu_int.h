@@ -1,32 +1,20 @@
 /* cpu_int.h -- the CPU backend's state and the parallel loop it runs on.
- * One process-wide worker pool (src/task/) owns the cores; a loop inside a
- * worker (a task, a nested loop) runs on the calling thread unless workers
- * are idle, so nesting never oversubscribes. */
+ * One process-wide set of workers (the scheduler, src/sched/) owns the
+ * cores; a loop inside a worker (a task, a nested loop) runs on the calling
+ * thread unless workers are idle, so nesting never oversubscribes. */
 #ifndef TDM_CPU_INT_H
 #define TDM_CPU_INT_H
 
 #include "backend.h"
+#include "sched/sched.h" /* tdm__par_for, tdm__ncores, tdm__in_worker, tdm__idle_workers */
 
 typedef struct tdm__cpu {
   int threads; /* threads this context's loops and BLAS calls may use */
 } tdm__cpu;
 
-/* fn(arg, lo, hi) over [0, n) in chunks of at least grain items, on up to
- * nthreads threads (the caller included). Chunk boundaries are not fixed:
- * code that needs results independent of the thread count works on fixed
- * blocks and merges them in order. */
-typedef void (*tdm__range_fn)(void *arg, size_t lo, size_t hi);
-void tdm__par_for(int nthreads, size_t n, size_t grain, tdm__range_fn fn, void *arg);
 /* The placement model's figures for `threads` threads: read bandwidth
  * (bytes/s) and F64 GEMM rate (flop/s), measured once per process (perf.c). */
 void tdm__cpu_rates(int threads, double *mem_bps, double *flops);
-/* Cores online. */
-int tdm__ncores(void);
-/* 1 on a pool worker thread (or a thread inside a task or a loop's chunk). */
-int tdm__in_worker(void);
-/* Workers of the shared pool now idle (searching or parked); all of them
- * when none has started (src/task/sched.c). */
-int tdm__idle_workers(void);
 /* Before one OpenBLAS/LAPACKE call from this context: takes the BLAS gate
  * and sets OpenBLAS's (process-wide) thread count for the call: 1 inside a
  * worker or task, else the context's threads capped by 1 + idle workers.

@@ -1,8 +1,10 @@
 /* cache.c -- the per-context cache of compiled expressions behind tdm_eval:
  * a bounded LRU (TDM__ECACHE_CAP entries) keyed by source and inputs text,
- * in the root context, guarded by the root's lock. Programs are reference
+ * kept in a slot of the root context (core's per-root slots: core does not
+ * know this type), guarded by the root's lock. Programs are reference
  * counted, so an entry evicted while another thread evaluates it lives on
  * until that evaluation releases it. Compilation runs outside the lock. */
+#include <pthread.h>
 #include <string.h>
 
 #include "core/alloc.h"
@@ -21,6 +23,24 @@ struct tdm__expr_cache {
   tdm__eentry e[TDM__ECACHE_CAP];
   uint64_t clock, hits, misses;
 };
+
+static void tdm__ecache_free(void *v) {
+  struct tdm__expr_cache *c = v;
+  for (int i = 0; i < TDM__ECACHE_CAP; i++)
+    if (c->e[i].tick) tdm__prog_release(c->e[i].prog);
+  tdm__free(c);
+}
+
+/* The root slot the cache lives in, taken once for the process. */
+static int tdm__ecache_slot_id = -1;
+static pthread_once_t tdm__ecache_once = PTHREAD_ONCE_INIT;
+static void tdm__ecache_slot_make(void) {
+  tdm__ecache_slot_id = tdm__root_slot_new(tdm__ecache_free);
+}
+static int tdm__ecache_slot(void) {
+  pthread_once(&tdm__ecache_once, tdm__ecache_slot_make);
+  return tdm__ecache_slot_id;
+}
 
 static uint64_t tdm__hash_str(uint64_t h, const char *s) {
   for (; *s; s++) h = (h ^ (unsigned char)*s) * 0x100000001b3ull; /* FNV-1a */
@@ -55,9 +75,15 @@ tdm_status tdm__expr_cache_get(tdm_ctx *ctx, const char *src, const char *inputs
   tdm_ctx *root = ctx->root;
   if (!inputs) inputs = "";
   uint64_t h = tdm__hash_str(tdm__hash_str(0xcbf29ce484222325ull, src), inputs);
+  const int slot = tdm__ecache_slot();
+  TDM__CHECK(slot < 0, TDM_ERR_INTERNAL,
+             "tdm_eval: no per-context slot left for the expression cache");
   pthread_mutex_lock(&root->lock);
-  if (!root->ecache) root->ecache = tdm__calloc(1, sizeof *root->ecache);
-  struct tdm__expr_cache *c = root->ecache;
+  struct tdm__expr_cache *c = tdm__root_slot_get(root, slot);
+  if (!c) {
+    c = tdm__calloc(1, sizeof *c);
+    tdm__root_slot_set(root, slot, c);
+  }
   tdm__eentry *e = c ? tdm__find(c, h, src, inputs) : NULL;
   if (e) {
     e->tick = ++c->clock;
@@ -91,20 +117,14 @@ void tdm__expr_cache_stats(tdm_ctx *ctx, size_t *entries, uint64_t *hits, uint64
   size_t n = 0;
   uint64_t hi = 0, mi = 0;
   pthread_mutex_lock(&root->lock);
-  if (root->ecache) {
-    for (int i = 0; i < TDM__ECACHE_CAP; i++) n += root->ecache->e[i].tick != 0;
-    hi = root->ecache->hits;
-    mi = root->ecache->misses;
+  const struct tdm__expr_cache *c = tdm__root_slot_get(root, tdm__ecache_slot());
+  if (c) {
+    for (int i = 0; i < TDM__ECACHE_CAP; i++) n += c->e[i].tick != 0;
+    hi = c->hits;
+    mi = c->misses;
   }
   pthread_mutex_unlock(&root->lock);
   if (entries) *entries = n;
   if (hits) *hits = hi;
   if (misses) *misses = mi;
-}
-
-void tdm__expr_cache_free(struct tdm__expr_cache *c) {
-  if (!c) return;
-  for (int i = 0; i < TDM__ECACHE_CAP; i++)
-    if (c->e[i].tick) tdm__prog_release(c->e[i].prog);
-  tdm__free(c);
 }

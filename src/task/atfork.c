@@ -1,19 +1,18 @@
-/* atfork.c -- the task layer's part of the library's fork() handlers
- * (src/core/fork.c): the child's one thread is the forking thread, which
- * may have been a CPU worker or GPU lane in the parent (a fork from inside
- * a task). In the child it becomes an ordinary program thread, so the
- * fresh workers a new pool starts do not share its identity or deque, and
- * its parker is re-made since another thread may have held its lock. The
- * scheduler and loop board reset themselves (sched.c, loop.c). */
-#include "core/fork.h"
+/* atfork.c -- the task layer's part of a child of fork(): the child's one
+ * thread is the forking thread, which may have been a GPU lane or inside a
+ * task body in the parent (a fork from inside a task); in the child it is
+ * no lane and runs no task body. The scheduler resets its own state and
+ * the thread's worker identity and parker (src/sched/sched.c, self.c);
+ * the library's locks are core's (src/core/fork.c). */
 #include "task/task_int.h"
 
-void tdm__task_atfork_child(void) {
+static void tdm__task_atfork_child(void) {
   tdm__self *me = tdm__me();
-  me->kind = TDM__SELF_EXT;
-  me->id = 0;
   me->gl = NULL;
-  me->depth = 0;
-  me->nest = 0; /* no task body runs in the child */
-  tdm__parker_init(tdm__my_parker());
+  me->nest = 0;
 }
+
+static pthread_once_t tdm__task_fork_once = PTHREAD_ONCE_INIT;
+static void tdm__task_fork_register(void) { pthread_atfork(NULL, NULL, tdm__task_atfork_child); }
+
+void tdm__task_atfork_install(void) { pthread_once(&tdm__task_fork_once, tdm__task_fork_register); }

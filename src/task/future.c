@@ -103,13 +103,13 @@ tdm_status tdm_submit(tdm_pool *p, tdm_lane lane, tdm_task_fn fn, void *arg, tdm
   tdm_future *f = tdm__fcache_take(sizeof *f);
   TDM__CHECK(!f, TDM_ERR_NOMEM, "%s: out of host memory for the task", fn_name);
   int dual = lane == TDM_LANE_ANY && p->G > 0;
-  f->task = (tdm__task){tdm__future_exec, NULL, p, TDM__PRIMARY};
-  f->gpu = (tdm__task){tdm__future_exec, NULL, p, TDM__GPU_ENTRY};
+  f->task = tdm__task_make(tdm__future_exec, NULL, p, TDM__PRIMARY);
+  f->gpu = tdm__task_make(tdm__future_exec, NULL, p, TDM__GPU_ENTRY);
   f->fn = fn;
   f->arg = arg;
   f->status = TDM_ERR_INTERNAL;
   f->msg = NULL;
-  int self = lane == TDM_LANE_GPU || dual ? -1 : tdm__sched_undeferred(p);
+  int self = lane == TDM_LANE_GPU || dual ? -1 : tdm__sched_undeferred(p->W);
   if (self >= 0) { /* this worker is far ahead of the others: run it now, unseen by them */
     const tdm__where at = {0, self};
     atomic_init(&f->claimed, 1);
@@ -132,7 +132,7 @@ tdm_status tdm_submit(tdm_pool *p, tdm_lane lane, tdm_task_fn fn, void *arg, tdm
     tdm__lanes_push(p, &f->task);
   } else {
     if (dual) tdm__lanes_push(p, &f->gpu);
-    tdm__sched_push(p, &f->task);
+    tdm__sched_push(&p->inj, &f->task.job);
   }
   return TDM_OK;
 }

@@ -11,9 +11,9 @@
 
 void tdm__lanes_push(tdm_pool *p, tdm__task *t) {
   tdm__glane *wake = NULL;
-  t->next = NULL;
+  t->job.next = NULL;
   pthread_mutex_lock(&p->gmu);
-  if (p->gq_tail) p->gq_tail->next = t;
+  if (p->gq_tail) p->gq_tail->job.next = &t->job;
   else p->gq_head = t;
   p->gq_tail = t;
   for (int g = 0; g < p->G && !wake; g++)
@@ -28,11 +28,12 @@ void tdm__lanes_push(tdm_pool *p, tdm__task *t) {
 int tdm__lanes_remove(tdm_pool *p, tdm__task *t) {
   int found = 0;
   pthread_mutex_lock(&p->gmu);
-  for (tdm__task **pp = &p->gq_head, *prev = NULL; *pp; prev = *pp, pp = &(*pp)->next) {
-    if (*pp != t) continue;
-    *pp = t->next;
+  for (tdm__task *prev = NULL, *q = p->gq_head; q; prev = q, q = tdm__task_next(q)) {
+    if (q != t) continue;
+    if (prev) prev->job.next = t->job.next;
+    else p->gq_head = tdm__task_next(t);
     if (p->gq_tail == t) p->gq_tail = prev;
-    t->next = NULL;
+    t->job.next = NULL;
     found = 1;
     break;
   }
@@ -43,9 +44,9 @@ int tdm__lanes_remove(tdm_pool *p, tdm__task *t) {
 static tdm__task *tdm__lanes_pop(tdm_pool *p) {
   tdm__task *t = p->gq_head;
   if (t) {
-    p->gq_head = t->next;
+    p->gq_head = tdm__task_next(t);
     if (!p->gq_head) p->gq_tail = NULL;
-    t->next = NULL;
+    t->job.next = NULL;
   }
   return t;
 }
@@ -78,10 +79,8 @@ void tdm__lane_run(tdm__glane *gl, atomic_int *fired) {
 
 static void *tdm__lane_main(void *arg) {
   tdm__glane *gl = arg;
-  tdm__self *me = tdm__me();
-  me->kind = TDM__SELF_GPU;
-  me->id = gl->g;
-  me->gl = gl;
+  tdm__me()->gl = gl;
+  tdm__sched_adopt(&gl->park); /* its loops are nested; it parks on its lane's parker */
   tdm__lane_run(gl, NULL);
   return NULL;
 }
@@ -115,11 +114,7 @@ void tdm__lanes_stop(tdm_pool *p) {
   }
   tdm__task *t = p->gq_head; /* second entries of futures already run on the CPU */
   p->gq_head = p->gq_tail = NULL;
-  while (t) {
-    tdm__task *next = t->next;
-    if (t->claimable && !tdm__future_claim(t)) tdm__future_unref_task(t);
-    t = next;
-  }
+  if (t) tdm__task_drop_left(&t->job);
   for (int g = 0; g < p->G; g++)
     if (p->lanes[g].pool) tdm__parker_fini(&p->lanes[g].park);
 }

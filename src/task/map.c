@@ -245,16 +245,17 @@ static tdm_status tdm__map_check(tdm_pool *p, tdm_map_fn fn, size_t n, tdm_sched
 static void tdm__launch(tdm__map *m) {
   tdm_pool *p = m->pool;
   const tdm__self *me = tdm__me();
+  const int id = tdm__sched_worker_id();
   size_t self = SIZE_MAX;
-  tdm__where at = {0, me->id};
-  if (me->kind == TDM__SELF_CPU && me->id < p->W && m->Rc) self = 0;
-  else if (me->kind == TDM__SELF_GPU && me->gl->pool == p && m->Rg) self = m->Rc, at.gpu = 1;
+  tdm__where at = {0, id};
+  if (id >= 0 && id < p->W && m->Rc) self = 0;
+  else if (me->gl && me->gl->pool == p && m->Rg) self = m->Rc, at = (tdm__where){1, me->gl->g};
   for (size_t g = m->Rc; g < m->R; g++)
     if (g != self) tdm__lanes_push(p, &m->run[g].task);
   if (self == 0) {
-    for (size_t r = 1; r < m->Rc; r++) tdm__sched_push(p, &m->run[r].task);
+    for (size_t r = 1; r < m->Rc; r++) tdm__sched_push(&p->inj, &m->run[r].task.job);
   } else if (m->Rc) {
-    tdm__sched_inject(p, &m->run[0].task, &m->run[m->Rc - 1].task, (int)m->Rc);
+    tdm__sched_inject(&p->inj, &m->run[0].task.job, &m->run[m->Rc - 1].task.job, (int)m->Rc);
   }
   if (self != SIZE_MAX) {
     tdm__self *mine = tdm__me();
@@ -292,7 +293,7 @@ tdm_status tdm_map_status(tdm_pool *p, size_t n, tdm_map_fn fn, void *arg, tdm_s
   for (size_t r = 0; r < m->R; r++) {
     tdm__runner *rn = &m->run[r];
     int gpu = r >= m->Rc;
-    rn->task = (tdm__task){tdm__runner_exec, r + 1 < m->Rc ? &m->run[r + 1].task : NULL, p, 0};
+    rn->task = tdm__task_make(tdm__runner_exec, r + 1 < m->Rc ? &m->run[r + 1].task : NULL, p, 0);
     rn->m = m;
     rn->gpu = gpu;
     rn->r = gpu ? r - m->Rc : r;

@@ -30,7 +30,7 @@ static int tdm__drained(tdm_pool *p) {
 }
 
 static void tdm__pool_drain(tdm_pool *p) {
-  if (tdm__me()->kind == TDM__SELF_CPU) { /* a worker keeps working meanwhile */
+  if (tdm__sched_worker_id() >= 0) { /* a worker keeps working meanwhile */
     while (!tdm__drained(p))
       if (!tdm__worker_help()) sched_yield();
     return;
@@ -42,7 +42,7 @@ static void tdm__pool_drain(tdm_pool *p) {
 
 static void tdm__pool_free(tdm_pool *p) {
   tdm__lanes_stop(p);
-  tdm__sched_forget(p);
+  tdm__task_drop_left(tdm__sched_forget(&p->inj));
   for (int i = 0; p->cpu_ctx && i < p->W; i++) tdm_ctx_destroy(p->cpu_ctx[i]);
   for (int g = 0; p->gpu_ctx && g < p->G; g++) tdm_ctx_destroy(p->gpu_ctx[g]);
   tdm__free(p->cpu_ctx);
@@ -90,8 +90,10 @@ tdm_status tdm_pool_create(tdm_ctx *ctx, const tdm_pool_config *cfg, tdm_pool **
              strerror(err));
   tdm_pool *p = tdm__calloc(1, sizeof *p);
   TDM__CHECK(!p, TDM_ERR_NOMEM, "%s: out of host memory for the pool", fn);
+  tdm__task_atfork_install();
   p->ctx = root;
   p->W = W;
+  p->inj.limit = W;
   p->G = G;
   pthread_mutex_init(&p->gmu, NULL);
   pthread_mutex_init(&p->dmu, NULL);

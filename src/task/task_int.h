@@ -1,7 +1,9 @@
 /* task_int.h -- the task layer's internal types: a task header every queue
- * holds, the thread's role (CPU worker, GPU lane, or any other thread),
- * parkers and latches for waiting, the pool body, and the calls between
- * the scheduler (sched.c), lanes (lane.c), futures, maps and loops. */
+ * holds (a scheduler job plus what a lane needs), the thread's part in the
+ * task layer (GPU lane, task bodies on its stack), latches for waiting,
+ * the pool body, and the calls between lanes (lane.c), futures and maps.
+ * The CPU workers, their deques, parkers and the parallel loop are the
+ * scheduler's, one layer below (src/sched/sched.h). */
 #ifndef TDM_TASK_INT_H
 #define TDM_TASK_INT_H
 
@@ -10,17 +12,9 @@
 #include <stdint.h>
 
 #include "core/ctx_int.h"
+#include "sched/sched.h"
 
-/* CPU worker threads in the process: the same limit as tdm_config's
- * threads (TDM_NUM_THREADS, 1..4096), so a pool takes every count a
- * context does. */
-#define TDM__MAX_WORKERS 4096
 #define TDM__MAX_GPU_LANES 64
-/* Stack of every library thread, and how deep tasks may nest on one: a
- * waiting worker runs other tasks on its own stack (help-first), so each
- * level of nesting costs stack. Past TDM_TASK_MAX_DEPTH levels, tdm_submit
- * and tdm_map refuse (tandem.h); 16 KiB a level is left for the task. */
-#define TDM__STACK_BYTES ((size_t)16 << 20)
 #define TDM__MSG 256         /* bytes of a task's error message kept for its waiter */
 
 /* A status a task may return: one of the enum's values. */
@@ -30,28 +24,18 @@ enum { TDM__NSTATUS = 0 TDM_STATUS_MAP(TDM__ONE_STATUS) };
 static inline int tdm__status_valid(tdm_status s) { return (unsigned)s < (unsigned)TDM__NSTATUS; }
 
 /* ---- threads: who is running ------------------------------------------- */
-enum { TDM__SELF_EXT = 0, TDM__SELF_CPU = 1, TDM__SELF_GPU = 2 };
+/* Whether this thread is a CPU worker (and which) is the scheduler's
+ * (tdm__sched_worker_id); the task layer keeps the rest. */
 struct tdm__glane;
 typedef struct tdm__self {
-  int kind;               /* TDM__SELF_* */
-  int id;                 /* worker id (CPU) or lane index (GPU) */
-  struct tdm__glane *gl;  /* GPU lane thread: its lane */
-  int depth;              /* > 0 while running chunks of a parallel loop */
+  struct tdm__glane *gl;  /* GPU lane thread: its lane; NULL on any other */
   int nest;               /* task bodies running on this thread's stack */
 } tdm__self;
 tdm__self *tdm__me(void);
-
-/* ---- parking: a binary semaphore on a mutex and condition --------------- */
-typedef struct tdm__parker {
-  pthread_mutex_t m;
-  pthread_cond_t c;
-  int token;
-} tdm__parker;
-void tdm__parker_init(tdm__parker *p);
-void tdm__parker_fini(tdm__parker *p);
-void tdm__park(tdm__parker *p);   /* returns once a token is there, consuming it */
-void tdm__unpark(tdm__parker *p); /* leaves a token, wakes the parked thread */
-tdm__parker *tdm__my_parker(void); /* this thread's parker (created on first use) */
+/* The task layer's part of a child of fork() (atfork.c): the forking
+ * thread is no lane there and runs no task body. Registered by the first
+ * pool. */
+void tdm__task_atfork_install(void);
 
 /* ---- latches: a count that fires its waiters once when it reaches 0 ----- */
 typedef struct tdm__wnode {
@@ -85,14 +69,27 @@ typedef struct tdm__where {
  * freed once exec returns; for futures it is reference counted. */
 typedef void (*tdm__exec_fn)(tdm__task *t, const tdm__where *w);
 struct tdm__task {
+  tdm__job job;      /* first: the scheduler's view; job.next links the inject or GPU queue */
   tdm__exec_fn exec;
-  tdm__task *next;   /* link in an inject or GPU queue */
   tdm_pool *pool;
   int claimable;     /* a future: claimed once (it may sit in two queues, or be cancelled) */
 };
+/* The job function of every task (run.c): tdm__task_run on CPU worker w. */
+void tdm__task_job(tdm__job *j, int worker);
+static inline tdm__task tdm__task_make(tdm__exec_fn exec, tdm__task *next, tdm_pool *pool,
+                                       int claimable) {
+  return (tdm__task){{tdm__task_job, next ? &next->job : NULL}, exec, pool, claimable};
+}
+static inline tdm__task *tdm__task_of(tdm__job *j) { return (tdm__task *)(void *)j; }
+static inline tdm__task *tdm__task_next(const tdm__task *t) {
+  return t->job.next ? tdm__task_of(t->job.next) : NULL;
+}
 /* Runs t on the current thread at w, unless it is a future already claimed
  * (then it drops the queue's reference). */
 void tdm__task_run(tdm__task *t, const tdm__where *w);
+/* Drops the tasks left on a queue that is going (linked by job.next):
+ * only second entries of finished futures can be left. */
+void tdm__task_drop_left(tdm__job *left);
 /* TDM_OK, or the error of fn (tdm_submit, tdm_map) called with
  * TDM_TASK_MAX_DEPTH task bodies already running on this thread's stack. */
 tdm_status tdm__nest_check(const char *fn);
@@ -121,12 +118,9 @@ struct tdm_pool {
   tdm_ctx **cpu_ctx;     /* one CPU lane context per worker */
   tdm_ctx **gpu_ctx;     /* one GPU lane context per GPU lane */
   tdm__glane *lanes;
-  /* inject queue (tasks from threads that are not its workers), under the
-   * scheduler's inject lock */
-  tdm__task *inj_head, *inj_tail;
-  long inj_len;
-  tdm_pool *inj_next;
-  int inj_linked;
+  /* inject queue (tasks from threads that are not its workers; limit W),
+   * the scheduler's */
+  tdm__squeue inj;
   /* GPU queue, under gmu */
   pthread_mutex_t gmu;
   tdm__task *gq_head, *gq_tail;
@@ -147,42 +141,6 @@ double tdm__pool_gpu_speed(tdm_pool *p);
 /* Folds in a map's measurement: busy seconds and indices run on CPU
  * workers [0] and GPU lanes [1]. */
 void tdm__pool_rate_note(tdm_pool *p, const double busy[2], const size_t ran[2]);
-
-/* ---- scheduler (sched.c) ---------------------------------------------------- */
-/* Starts workers until there are n (capped at TDM__MAX_WORKERS); returns
- * how many there are (fewer: *err, when not NULL, says why, an errno). */
-int tdm__sched_ensure(int n, int *err);
-int tdm__sched_workers(void);
-/* Queues t for p's CPU workers: on this worker's deque when it is one of
- * them, else on p's inject queue; wakes a parked worker. */
-void tdm__sched_push(tdm_pool *p, tdm__task *t);
-/* This worker's id when it is one of p's and already has many tasks queued
- * (it should run a new one at once, like OpenMP's undeferred tasks); -1
- * otherwise. */
-int tdm__sched_undeferred(tdm_pool *p);
-/* Queues the n tasks first..last (linked by next) on p's inject queue. */
-void tdm__sched_inject(tdm_pool *p, tdm__task *first, tdm__task *last, int n);
-/* Removes p's inject queue (entries left there are dropped claimed futures). */
-void tdm__sched_forget(tdm_pool *p);
-/* This CPU worker runs work until *fired (forever when fired is NULL). */
-void tdm__worker_run(atomic_int *fired);
-/* This CPU worker runs one piece of work; 0 if it found none. */
-int tdm__worker_help(void);
-/* Starts a library thread (TDM__STACK_BYTES of stack, the caller's signal
- * mask); 0 or an errno. */
-int tdm__thread_start(pthread_t *t, void *(*fn)(void *), void *arg, int detached);
-/* Test hook: the nth thread start from now fails with EAGAIN; 0 disarms. */
-void tdm__thread_fail_after(long n);
-/* Wakes up to n parked workers with id < limit; returns how many. */
-int tdm__sched_wake(int n, int limit);
-/* Workers searching for work or parked (an estimate). */
-int tdm__sched_idle(void);
-
-/* ---- parallel loops (loop.c) -------------------------------------------- */
-/* An idle worker joins a published loop; 1 if it did some of its work. */
-int tdm__loop_help(void);
-int tdm__loop_live(void);
-void tdm__loop_atfork_child(void); /* the board, reset in a child of fork() */
 
 /* ---- GPU lanes (lane.c) ----------------------------------------------------- */
 tdm_status tdm__lanes_start(tdm_pool *p);

@@ -1,53 +1,15 @@
-/* wait.c -- how threads sleep and wake in the task layer: parkers (a binary
- * semaphore per thread), latches (a count whose waiters are woken once it
- * reaches zero) and help-first waiting: a CPU worker or GPU lane that waits
- * runs other work instead of blocking, so nested waits always finish. */
+/* wait.c -- how threads wait in the task layer: latches (a count whose
+ * waiters are woken once it reaches zero, on the scheduler's parkers) and
+ * help-first waiting: a CPU worker or GPU lane that waits runs other work
+ * instead of blocking, so nested waits always finish. Also the thread's
+ * task-layer identity (tdm__me). */
 #include <sched.h>
 
 #include "task/task_int.h"
 
 static _Thread_local tdm__self tdm__self_tls;
-static _Thread_local tdm__parker tdm__park_tls;
-static _Thread_local int tdm__park_tls_ready;
 
 tdm__self *tdm__me(void) { return &tdm__self_tls; }
-
-void tdm__parker_init(tdm__parker *p) {
-  pthread_mutex_init(&p->m, NULL);
-  pthread_cond_init(&p->c, NULL);
-  p->token = 0;
-}
-
-void tdm__parker_fini(tdm__parker *p) {
-  pthread_cond_destroy(&p->c);
-  pthread_mutex_destroy(&p->m);
-}
-
-void tdm__park(tdm__parker *p) {
-  pthread_mutex_lock(&p->m);
-  while (!p->token) pthread_cond_wait(&p->c, &p->m);
-  p->token = 0;
-  pthread_mutex_unlock(&p->m);
-}
-
-void tdm__unpark(tdm__parker *p) {
-  pthread_mutex_lock(&p->m);
-  p->token = 1;
-  pthread_cond_signal(&p->c);
-  pthread_mutex_unlock(&p->m);
-}
-
-/* Threads that are not workers or lanes (the main thread, a user's
- * threads) park on a thread-local parker. The latch protocol below keeps
- * every wake-up finished before the waiter returns, so the parker never
- * outlives a waker's use of it. */
-tdm__parker *tdm__my_parker(void) {
-  if (!tdm__park_tls_ready) {
-    tdm__parker_init(&tdm__park_tls);
-    tdm__park_tls_ready = 1;
-  }
-  return &tdm__park_tls;
-}
 
 void tdm__latch_init(tdm__latch *l, long count) {
   atomic_init(&l->count, count);
@@ -89,9 +51,10 @@ static int tdm__spin_for(tdm__latch *l) {
 void tdm__latch_wait(tdm__latch *l) {
   if (tdm__latch_fired(l)) return;
   tdm__self *me = tdm__me();
-  if (me->kind == TDM__SELF_EXT && tdm__spin_for(l)) return;
+  const int worker = tdm__sched_worker_id() >= 0;
+  if (!worker && !me->gl && tdm__spin_for(l)) return;
   tdm__wnode n;
-  n.p = me->kind == TDM__SELF_GPU ? &me->gl->park : tdm__my_parker();
+  n.p = tdm__my_parker(); /* a GPU lane's is its lane's (tdm__sched_adopt) */
   atomic_init(&n.fired, 0);
   atomic_init(&n.released, 0);
   tdm__wnode *head = atomic_load(&l->waiters);
@@ -99,8 +62,8 @@ void tdm__latch_wait(tdm__latch *l) {
     if (head == TDM__FIRED) return;
     n.next = head;
   } while (!atomic_compare_exchange_weak(&l->waiters, &head, &n));
-  if (me->kind == TDM__SELF_CPU) tdm__worker_run(&n.fired);
-  else if (me->kind == TDM__SELF_GPU) tdm__lane_run(me->gl, &n.fired);
+  if (worker) tdm__worker_run(&n.fired);
+  else if (me->gl) tdm__lane_run(me->gl, &n.fired);
   else
     while (!atomic_load(&n.fired)) tdm__park(n.p);
   /* The firer may still be inside unpark(n.p): wait for its last touch. */

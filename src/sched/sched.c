@@ -1,22 +1,20 @@
 /* sched.c -- the one process-wide set of CPU workers that every pool and
  * every parallel loop shares ("one pool owns the cores"). Each worker owns
  * a deque; an idle worker pops its own work, steals from the others, takes
- * from the pools' inject queues (work queued by other threads), joins a
+ * from the inject queues (work queued by other threads), joins a
  * published parallel loop, spins briefly, then parks in the idle set until
  * a producer wakes it. Workers start on first use and live as long as the
- * process; they never run work of a pool whose cpu_workers <= their id. */
+ * process; they never run work of a queue whose limit <= their id. */
 #include <errno.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "cpu/cpu_int.h"
-#include "core/error.h"
-#include "task/deque.h"
+#include "sched/deque.h"
 
 #define TDM__SPIN_NS 50000L /* how long an idle worker searches before parking */
-#define TDM__THROTTLE 64    /* queued tasks on a worker beyond which it runs new ones at once */
+#define TDM__THROTTLE 64    /* queued jobs on a worker beyond which it runs new ones at once */
 
 typedef struct tdm__worker {
   tdm__deque dq;
@@ -36,7 +34,7 @@ static struct {
   atomic_int nidle;   /* searching or parked */
   atomic_uint_least64_t mask[TDM__MAX_WORKERS / 64]; /* the idle set */
   pthread_mutex_t inj_mu;
-  tdm_pool *inj_list; /* pools whose inject queue is not empty */
+  tdm__squeue *inj_list; /* inject queues that are not empty */
   atomic_long inj_total;
 } tdm__s = {.mu = PTHREAD_MUTEX_INITIALIZER, .inj_mu = PTHREAD_MUTEX_INITIALIZER};
 
@@ -53,24 +51,6 @@ int tdm__sched_idle(void) {
 }
 
 int tdm__idle_workers(void) { return tdm__sched_idle(); }
-
-void tdm__task_run(tdm__task *t, const tdm__where *w) {
-  if (t->claimable && !tdm__future_claim(t)) { /* ran or was cancelled elsewhere */
-    tdm__future_unref_task(t);
-    return;
-  }
-  tdm__self *me = tdm__me();
-  me->nest++;
-  t->exec(t, w);
-  me->nest--;
-}
-
-tdm_status tdm__nest_check(const char *fn) {
-  TDM__CHECK(tdm__me()->nest >= TDM_TASK_MAX_DEPTH, TDM_ERR_INVALID,
-             "%s: tasks nested %d deep on this thread (the limit, TDM_TASK_MAX_DEPTH; see "
-             "docs/tasks.md, \"Nesting\")", fn, tdm__me()->nest);
-  return TDM_OK;
-}
 
 /* ---- idle set --------------------------------------------------------------- */
 int tdm__sched_wake(int n, int limit) {
@@ -97,120 +77,116 @@ int tdm__sched_wake(int n, int limit) {
 }
 
 /* ---- inject queues ---------------------------------------------------------- */
-void tdm__sched_inject(tdm_pool *p, tdm__task *first, tdm__task *last, int n) {
+void tdm__sched_inject(tdm__squeue *q, tdm__job *first, tdm__job *last, int n) {
   if (n <= 0) return;
   last->next = NULL;
   pthread_mutex_lock(&tdm__s.inj_mu);
-  if (p->inj_tail) p->inj_tail->next = first;
-  else p->inj_head = first;
-  p->inj_tail = last;
-  p->inj_len += n;
-  if (!p->inj_linked) { /* append: pools are served in the order they queued */
-    tdm_pool **pp = &tdm__s.inj_list;
-    while (*pp) pp = &(*pp)->inj_next;
-    p->inj_next = NULL;
-    *pp = p;
-    p->inj_linked = 1;
+  if (q->tail) q->tail->next = first;
+  else q->head = first;
+  q->tail = last;
+  q->len += n;
+  if (!q->linked) { /* append: queues are served in the order they queued */
+    tdm__squeue **pp = &tdm__s.inj_list;
+    while (*pp) pp = &(*pp)->next;
+    q->next = NULL;
+    *pp = q;
+    q->linked = 1;
   }
   atomic_fetch_add(&tdm__s.inj_total, n); /* seq_cst: before reading the idle set */
   pthread_mutex_unlock(&tdm__s.inj_mu);
-  tdm__sched_wake(n, p->W);
+  tdm__sched_wake(n, q->limit);
 }
 
-static void tdm__unlink(tdm_pool **pp, tdm_pool *p) {
-  *pp = p->inj_next;
-  p->inj_next = NULL;
-  p->inj_linked = 0;
+static void tdm__unlink(tdm__squeue **pp, tdm__squeue *q) {
+  *pp = q->next;
+  q->next = NULL;
+  q->linked = 0;
 }
 
-/* Takes a batch of the first pool this worker may serve: runs the first,
+/* Takes a batch of the first queue this worker may serve: runs the first,
  * keeps the rest on its deque where others can steal them. */
-static tdm__task *tdm__inject_take(int id) {
+static tdm__job *tdm__inject_take(int id) {
   pthread_mutex_lock(&tdm__s.inj_mu);
-  tdm_pool **pp = &tdm__s.inj_list, *p;
-  while ((p = *pp) && p->W <= id) pp = &p->inj_next;
-  if (!p) {
+  tdm__squeue **pp = &tdm__s.inj_list, *q;
+  while ((q = *pp) && q->limit <= id) pp = &q->next;
+  if (!q) {
     pthread_mutex_unlock(&tdm__s.inj_mu);
     return NULL;
   }
-  long k = p->inj_len / (2L * p->W);
+  long k = q->len / (2L * q->limit);
   if (k < 1) k = 1;
   if (k > 32) k = 32;
-  tdm__task *first = p->inj_head, *last = first;
+  tdm__job *first = q->head, *last = first;
   for (long i = 1; i < k; i++) last = last->next;
-  p->inj_head = last->next;
-  p->inj_len -= k;
-  if (!p->inj_head) {
-    p->inj_tail = NULL;
-    tdm__unlink(pp, p);
-  } else if (p->inj_next) { /* more pools waiting: this one goes to the back */
-    tdm__unlink(pp, p);
-    tdm_pool **tail = pp;
-    while (*tail) tail = &(*tail)->inj_next;
-    *tail = p;
-    p->inj_linked = 1;
+  q->head = last->next;
+  q->len -= k;
+  if (!q->head) {
+    q->tail = NULL;
+    tdm__unlink(pp, q);
+  } else if (q->next) { /* more queues waiting: this one goes to the back */
+    tdm__unlink(pp, q);
+    tdm__squeue **tail = pp;
+    while (*tail) tail = &(*tail)->next;
+    *tail = q;
+    q->linked = 1;
   }
   atomic_fetch_sub(&tdm__s.inj_total, k);
-  int limit = p->W;
+  int limit = q->limit;
   pthread_mutex_unlock(&tdm__s.inj_mu);
-  tdm__task *rest = first == last ? NULL : first->next;
+  tdm__job *rest = first == last ? NULL : first->next;
   last->next = NULL;
   first->next = NULL;
   while (rest) {
-    tdm__task *t = rest;
-    rest = t->next;
-    t->next = NULL;
-    if (!tdm__deque_push(&tdm__wk[id]->dq, t, limit)) tdm__sched_inject(t->pool, t, t, 1);
+    tdm__job *j = rest;
+    rest = j->next;
+    j->next = NULL;
+    if (!tdm__deque_push(&tdm__wk[id]->dq, j, limit)) tdm__sched_inject(q, j, j, 1);
   }
   if (k > 1) tdm__sched_wake(1, limit);
   return first;
 }
 
-void tdm__sched_forget(tdm_pool *p) {
+tdm__job *tdm__sched_forget(tdm__squeue *q) {
   pthread_mutex_lock(&tdm__s.inj_mu);
-  tdm__task *t = p->inj_head;
-  if (p->inj_linked) {
-    tdm_pool **pp = &tdm__s.inj_list;
-    while (*pp != p) pp = &(*pp)->inj_next;
-    tdm__unlink(pp, p);
+  tdm__job *left = q->head;
+  if (q->linked) {
+    tdm__squeue **pp = &tdm__s.inj_list;
+    while (*pp != q) pp = &(*pp)->next;
+    tdm__unlink(pp, q);
   }
-  atomic_fetch_sub(&tdm__s.inj_total, p->inj_len);
-  p->inj_head = p->inj_tail = NULL;
-  p->inj_len = 0;
+  atomic_fetch_sub(&tdm__s.inj_total, q->len);
+  q->head = q->tail = NULL;
+  q->len = 0;
   pthread_mutex_unlock(&tdm__s.inj_mu);
-  while (t) { /* only second entries of finished futures can be left */
-    tdm__task *next = t->next;
-    if (t->claimable && !tdm__future_claim(t)) tdm__future_unref_task(t);
-    t = next;
-  }
+  return left;
 }
 
-int tdm__sched_undeferred(tdm_pool *p) {
-  const tdm__self *me = tdm__me();
-  if (me->kind != TDM__SELF_CPU || me->id >= p->W) return -1;
-  tdm__worker *w = tdm__wk[me->id];
+int tdm__sched_undeferred(int limit) {
+  int id = tdm__sched_worker_id();
+  if (id < 0 || id >= limit) return -1;
+  tdm__worker *w = tdm__wk[id];
   if (w->ahead > 0) { /* the deque was full a moment ago: skip reading its top */
     w->ahead--;
-    return me->id;
+    return id;
   }
   if (tdm__deque_size(&w->dq) < TDM__THROTTLE) return -1;
   w->ahead = 31;
-  return me->id;
+  return id;
 }
 
-void tdm__sched_push(tdm_pool *p, tdm__task *t) {
-  tdm__self *me = tdm__me();
-  if (me->kind == TDM__SELF_CPU && me->id < p->W && tdm__deque_push(&tdm__wk[me->id]->dq, t, p->W)) {
-    tdm__sched_wake(1, p->W);
+void tdm__sched_push(tdm__squeue *q, tdm__job *j) {
+  int id = tdm__sched_worker_id();
+  if (id >= 0 && id < q->limit && tdm__deque_push(&tdm__wk[id]->dq, j, q->limit)) {
+    tdm__sched_wake(1, q->limit);
     return;
   }
-  tdm__sched_inject(p, t, t, 1);
+  tdm__sched_inject(q, j, j, 1);
 }
 
 /* ---- the worker loop ------------------------------------------------------- */
-static tdm__task *tdm__find(int id) {
+static tdm__job *tdm__find(int id) {
   tdm__worker *w = tdm__wk[id];
-  tdm__task *t = tdm__deque_pop(&w->dq);
+  tdm__job *t = tdm__deque_pop(&w->dq);
   if (t) return t;
   int n = atomic_load(&tdm__s.n);
   if (n > 1) {
@@ -244,9 +220,8 @@ static int tdm__is_fired(atomic_int *fired) {
 }
 
 void tdm__worker_run(atomic_int *fired) {
-  const int id = tdm__me()->id;
+  const int id = tdm__sched_worker_id();
   tdm__worker *w = tdm__wk[id];
-  const tdm__where at = {0, id};
   atomic_uint_least64_t *word = &tdm__s.mask[id >> 6];
   const uint64_t bit = ((uint64_t)1) << (id & 63);
   int searching = 0;
@@ -254,7 +229,7 @@ void tdm__worker_run(atomic_int *fired) {
   long since = 0;
   for (;;) {
     if (tdm__is_fired(fired)) break;
-    tdm__task *t = tdm__find(id);
+    tdm__job *t = tdm__find(id);
     if (!t && tdm__loop_live()) {
       if (searching) atomic_fetch_sub(&tdm__s.nidle, 1); /* busy while it helps */
       searching = 0;
@@ -267,7 +242,7 @@ void tdm__worker_run(atomic_int *fired) {
       if (searching) atomic_fetch_sub(&tdm__s.nidle, 1);
       searching = 0;
       spins = 0;
-      tdm__task_run(t, &at);
+      t->run(t, id);
       continue;
     }
     if (!searching) {
@@ -292,32 +267,34 @@ void tdm__worker_run(atomic_int *fired) {
     if (t) {
       atomic_fetch_sub(&tdm__s.nidle, 1);
       searching = 0;
-      tdm__task_run(t, &at);
+      t->run(t, id);
     }
   }
   if (searching) atomic_fetch_sub(&tdm__s.nidle, 1);
 }
 
 int tdm__worker_help(void) {
-  const int id = tdm__me()->id;
-  const tdm__where at = {0, id};
-  tdm__task *t = tdm__find(id);
+  const int id = tdm__sched_worker_id();
+  tdm__job *t = tdm__find(id);
   if (t) {
-    tdm__task_run(t, &at);
+    t->run(t, id);
     return 1;
   }
   return tdm__loop_help();
 }
 
 static void *tdm__worker_main(void *arg) {
-  tdm__self *me = tdm__me();
-  me->kind = TDM__SELF_CPU;
-  me->id = (int)(intptr_t)arg;
-  tdm__wk[me->id]->park = tdm__my_parker();
-  tdm__wk[me->id]->seed = 2654435761u * (unsigned)(me->id + 1);
+  int id = (int)(intptr_t)arg;
+  tdm__self_set_worker(id);
+  tdm__wk[id]->park = tdm__my_parker();
+  tdm__wk[id]->seed = 2654435761u * (unsigned)(id + 1);
   tdm__worker_run(NULL);
   return NULL;
 }
+
+static void tdm__sched_atfork_child(void);
+static pthread_once_t tdm__atfork_once = PTHREAD_ONCE_INIT;
+static void tdm__atfork_init(void) { pthread_atfork(NULL, NULL, tdm__sched_atfork_child); }
 
 static atomic_long tdm__thread_fail_n; /* test hook: the nth start from now fails */
 
@@ -327,6 +304,7 @@ int tdm__thread_start(pthread_t *t, void *(*fn)(void *), void *arg, int detached
   /* The thread keeps the signal mask of the thread starting it (normally
    * the program's): the pool needs no signal blocked, and a program run
    * from a task (fork + exec, system) must not inherit a mask it never set. */
+  pthread_once(&tdm__atfork_once, tdm__atfork_init);
   long k = atomic_load(&tdm__thread_fail_n);
   if (k > 0 && atomic_fetch_sub(&tdm__thread_fail_n, 1) == 1) return EAGAIN;
   pthread_attr_t a;
@@ -339,8 +317,11 @@ int tdm__thread_start(pthread_t *t, void *(*fn)(void *), void *arg, int detached
 }
 
 /* A child of fork() has none of the workers: it starts afresh on first
- * use (pools created before the fork are not usable in the child). */
+ * use (pools created before the fork are not usable in the child), and
+ * its one thread is a program thread (self.c). Registered when the first
+ * library thread starts: before that there is nothing to reset. */
 static void tdm__sched_atfork_child(void) {
+  tdm__self_atfork_child();
   pthread_mutex_t init = PTHREAD_MUTEX_INITIALIZER;
   tdm__s.mu = init;
   tdm__s.inj_mu = init;
@@ -353,13 +334,10 @@ static void tdm__sched_atfork_child(void) {
   tdm__loop_atfork_child();
 }
 
-static pthread_once_t tdm__atfork_once = PTHREAD_ONCE_INIT;
-static void tdm__atfork_init(void) { pthread_atfork(NULL, NULL, tdm__sched_atfork_child); }
 
 int tdm__sched_ensure(int want, int *err) {
   if (want > TDM__MAX_WORKERS) want = TDM__MAX_WORKERS;
   if (atomic_load(&tdm__s.n) >= want) return atomic_load(&tdm__s.n);
-  pthread_once(&tdm__atfork_once, tdm__atfork_init);
   pthread_mutex_lock(&tdm__s.mu);
   int n = atomic_load(&tdm__s.n);
   while (n < want) {

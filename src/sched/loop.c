@@ -4,8 +4,7 @@
  * main thread a loop may wake up to nthreads-1 workers; from inside a task
  * (or a loop) only workers that are idle at that moment join, so nested
  * parallelism never oversubscribes and a busy machine runs it serially. */
-#include "cpu/cpu_int.h"
-#include "task/task_int.h"
+#include "sched/sched.h"
 
 #define TDM__BOARD 64
 
@@ -26,11 +25,6 @@ static struct {
   atomic_int live; /* loops that still take helpers */
 } tdm__b = {.mu = PTHREAD_MUTEX_INITIALIZER};
 
-int tdm__in_worker(void) {
-  const tdm__self *me = tdm__me();
-  return me->kind != TDM__SELF_EXT || me->depth > 0;
-}
-
 int tdm__loop_live(void) { return atomic_load(&tdm__b.live) > 0; }
 
 void tdm__loop_atfork_child(void) {
@@ -41,15 +35,14 @@ void tdm__loop_atfork_child(void) {
 }
 
 static void tdm__chunks(tdm__loop *L) {
-  tdm__self *me = tdm__me();
-  me->depth++;
+  tdm__self_depth(1);
   for (;;) {
     size_t lo = atomic_fetch_add_explicit(&L->next, L->chunk, memory_order_relaxed);
     if (lo >= L->n) break;
     size_t hi = L->n - lo > L->chunk ? lo + L->chunk : L->n;
     L->fn(L->arg, lo, hi);
   }
-  me->depth--;
+  tdm__self_depth(-1);
 }
 
 int tdm__loop_help(void) {
@@ -75,20 +68,18 @@ int tdm__loop_help(void) {
 }
 
 static void tdm__serial(size_t n, tdm__range_fn fn, void *arg) {
-  tdm__self *me = tdm__me();
-  me->depth++;
+  tdm__self_depth(1);
   fn(arg, 0, n);
-  me->depth--;
+  tdm__self_depth(-1);
 }
 
 void tdm__par_for(int nthreads, size_t n, size_t grain, tdm__range_fn fn, void *arg) {
   if (n == 0) return;
   if (grain == 0) grain = 1;
-  tdm__self *me = tdm__me();
   int want = n > grain ? nthreads - 1 : 0;
   if (want > 0) {
     int have;
-    if (me->kind == TDM__SELF_EXT && me->depth == 0) have = tdm__sched_ensure(want, NULL);
+    if (!tdm__in_worker()) have = tdm__sched_ensure(want, NULL);
     else have = tdm__sched_workers() ? tdm__sched_idle() : 0; /* nested: idle ones only */
     if (want > have) want = have;
   }
@@ -124,7 +115,7 @@ void tdm__par_for(int nthreads, size_t n, size_t grain, tdm__range_fn fn, void *
    * while holding the lock, so once we see active == 0 under the lock no
    * helper touches L or our parker again. */
   if (L.active > 0) {
-    tdm__parker *p = me->kind == TDM__SELF_GPU ? &me->gl->park : tdm__my_parker();
+    tdm__parker *p = tdm__my_parker(); /* a GPU lane's is its lane's */
     while (L.active > 0) {
       L.owner = p;
       pthread_mutex_unlock(&tdm__b.mu);
