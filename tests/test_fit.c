@@ -83,6 +83,44 @@ Test(fit, gemv_both_transposes) {
         }
 }
 
+/* A tall A runs in parts on the pool (one per thread, each a one-thread
+ * gemv; A' sums the parts in order): the same bound, x and y as views
+ * with a stride, beta 0 with NaN in y (not read) and beta != 0. */
+Test(fit, gemv_tall_in_parts) {
+  ts_rng r;
+  ts_seed(&r, 31);
+  for (size_t bi = 0; bi < 2; bi++)
+    for (int d = 0; d < 2; d++)
+      for (int ta = 0; ta < 2; ta++)
+        for (int bet = 0; bet < 2; bet++) {
+          tdm_dtype dt = d ? TDM_F64 : TDM_F32;
+          tdm_ctx *ctx = ts_ctx(backs[bi], 3);
+          size_t m = 200003, n = 5, lx = ta ? m : n, ly = ta ? n : m;
+          double *A = rnd(&r, dt, m * n, -1, 1), *x = rnd(&r, dt, 2 * lx, -1, 1);
+          double *y0 = rnd(&r, dt, 2 * ly, -1, 1), beta = bet ? -0.75 : 0.0;
+          if (!bet) y0[0] = NAN;
+          /* x and y: row 0 of 2 x l buffers, so their increments are 2 */
+          tdm_buf *bA = ts_buf(ctx, dt, m, n, A), *bx2 = ts_buf(ctx, dt, 2, lx, x);
+          tdm_buf *by2 = ts_buf(ctx, dt, 2, ly, y0), *bx, *by;
+          OK(tdm_buf_view(bx2, 0, 0, 1, lx, &bx));
+          OK(tdm_buf_view(by2, 0, 0, 1, ly, &by));
+          OK(tdm_gemv(ctx, ta ? TDM_TRANS : TDM_NOTRANS, 1.25, bA, bx, beta, by));
+          double *y = rdb(by2);
+          double y00 = y0[0];
+          if (!bet) y0[0] = 0; /* the reference's y: beta 0 must not have read the NaN */
+          double q = fc_gemv(fc_eps(dt), ta, m, n, 1.25, A, m, x, 2, beta, y0, y, 2);
+          y0[0] = y00;
+          cr_assert_leq(q, 1.0, "%s %s ta=%d beta=%g: error %.3g of the bound",
+                        tdm_backend_name(backs[bi]), tdm_dtype_name(dt), ta, beta, q);
+          for (size_t i = 0; i < ly; i++) /* row 1 of y untouched */
+            cr_assert_eq(y[2 * i + 1], y0[2 * i + 1], "y row 1, element %zu", i);
+          free(A), free(x), free(y0), free(y);
+          tdm_buf_destroy(bx), tdm_buf_destroy(by), tdm_buf_destroy(bA), tdm_buf_destroy(bx2);
+          tdm_buf_destroy(by2);
+          tdm_ctx_destroy(ctx);
+        }
+}
+
 Test(fit, crossprod_w_negative_weights) {
   ts_rng r;
   ts_seed(&r, 2);

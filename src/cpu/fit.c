@@ -33,10 +33,9 @@ void tdm__fit_mirror(tdm_dtype dt, size_t n, void *A, size_t lda) {
         }
 }
 
-tdm_status tdm__cpu_gemv(void *st, tdm_dtype dt, tdm_trans ta, size_t m, size_t n, double alpha,
-                         const void *A, size_t lda, const void *x, size_t incx, double beta,
-                         void *y, size_t incy) {
-  tdm__blas_threads(st);
+static void tdm__gemv_blas(tdm_dtype dt, tdm_trans ta, size_t m, size_t n, double alpha,
+                           const void *A, size_t lda, const void *x, size_t incx, double beta,
+                           void *y, size_t incy) {
   enum CBLAS_TRANSPOSE t = ta ? CblasTrans : CblasNoTrans;
   if (dt == TDM_F64)
     cblas_dgemv(CblasColMajor, t, (int)m, (int)n, alpha, A, (int)lda, x, (int)incx, beta, y,
@@ -44,7 +43,82 @@ tdm_status tdm__cpu_gemv(void *st, tdm_dtype dt, tdm_trans ta, size_t m, size_t 
   else
     cblas_sgemv(CblasColMajor, t, (int)m, (int)n, (float)alpha, A, (int)lda, x, (int)incx,
                 (float)beta, y, (int)incy);
-  tdm__blas_done();
+}
+
+/* Tall A (the model matrix of a fit): the rows in one fixed part per
+ * thread, each a one-thread gemv on the pool (OpenBLAS's own threads,
+ * spinning between calls, would compete with the pool's next op). op(A) x
+ * with A' sums the parts' p-vectors in order afterwards. */
+#define TDM__GEMV_TALL ((size_t)1 << 16)
+typedef struct {
+  tdm_dtype dt;
+  tdm_trans ta;
+  size_t m, n, lda, incx, incy, parts, rows_per;
+  double alpha, beta;
+  const void *A, *x;
+  void *y;
+  double *sums; /* A': parts x n partial results */
+} tdm__gemv_job;
+
+static void tdm__gemv_part(void *arg, size_t lo, size_t hi) {
+  const tdm__gemv_job *j = arg;
+  size_t es = j->dt == TDM_F64 ? 8 : 4;
+  tdm__cpu one = {1};
+  for (size_t part = lo; part < hi; part++) {
+    size_t r0 = part * j->rows_per, r1 = r0 + j->rows_per < j->m ? r0 + j->rows_per : j->m;
+    const char *A = (const char *)j->A + r0 * es;
+    tdm__blas_threads(&one);
+    if (!j->ta) /* y[r0..r1) = alpha A[r0..r1, :] x + beta y[r0..r1) */
+      tdm__gemv_blas(j->dt, 0, r1 - r0, j->n, j->alpha, A, j->lda, j->x, j->incx, j->beta,
+                     (char *)j->y + r0 * j->incy * es, j->incy);
+    else { /* this part's A[r0..r1, :]' x[r0..r1), in double */
+      double *s = j->sums + part * j->n;
+      const char *x = (const char *)j->x + r0 * j->incx * es;
+      if (j->dt == TDM_F64) tdm__gemv_blas(TDM_F64, 1, r1 - r0, j->n, 1.0, A, j->lda, x, j->incx, 0.0, s, 1);
+      else {
+        float *f = (float *)s; /* n floats, then widened in place from the back */
+        tdm__gemv_blas(TDM_F32, 1, r1 - r0, j->n, 1.0, A, j->lda, x, j->incx, 0.0, f, 1);
+        for (size_t c = j->n; c-- > 0;) s[c] = (double)f[c];
+      }
+    }
+    tdm__blas_done();
+  }
+}
+
+tdm_status tdm__cpu_gemv(void *st, tdm_dtype dt, tdm_trans ta, size_t m, size_t n, double alpha,
+                         const void *A, size_t lda, const void *x, size_t incx, double beta,
+                         void *y, size_t incy) {
+  const tdm__cpu *cpu = st;
+  size_t threads = tdm__in_worker() ? 1 : (size_t)cpu->threads;
+  size_t parts = m / TDM__GEMV_TALL < threads ? m / TDM__GEMV_TALL : threads;
+  if (parts < 2 || n > 4096) { /* short or wide: one call, OpenBLAS's threads */
+    tdm__blas_threads(cpu);
+    tdm__gemv_blas(dt, ta, m, n, alpha, A, lda, x, incx, beta, y, incy);
+    tdm__blas_done();
+    return TDM_OK;
+  }
+  double *sums = NULL;
+  if (ta) {
+    sums = tdm__malloc(parts * n * sizeof *sums);
+    TDM__CHECK(!sums, TDM_ERR_NOMEM, "out of host memory for %zu bytes of gemv partial sums",
+               parts * n * sizeof *sums);
+  }
+  tdm__gemv_job j = {dt, ta, m, n, lda, incx, incy, parts, (m + parts - 1) / parts, alpha, beta,
+                     A, x, y, sums};
+  tdm__par_for((int)parts, parts, 1, tdm__gemv_part, &j);
+  if (ta) /* y = alpha (sum of the parts, in order) + beta y; beta 0 reads no y */
+    for (size_t c = 0; c < n; c++) {
+      double t = 0;
+      for (size_t part = 0; part < parts; part++) t += sums[part * n + c];
+      if (dt == TDM_F64) {
+        double *yc = (double *)y + c * incy;
+        *yc = beta == 0 ? alpha * t : alpha * t + beta * *yc;
+      } else {
+        float *yc = (float *)y + c * incy;
+        *yc = (float)(beta == 0 ? alpha * t : alpha * t + beta * (double)*yc);
+      }
+    }
+  tdm__free(sums);
   return TDM_OK;
 }
 
@@ -144,13 +218,16 @@ static void tdm__xw_part(void *arg, size_t lo, size_t hi) {
     size_t r0 = part * rows_per, r1 = r0 + rows_per < j->n ? r0 + rows_per : j->n;
     if (j->gram) {
       for (size_t b = r0; b < r1; b += j->nb) {
-        size_t e = b + j->nb < r1 ? b + j->nb : r1, rp;
+        size_t e = b + j->nb < r1 ? b + j->nb : r1, rp, rn = e + j->nb < r1 ? j->nb : r1 - e;
+        const void *next = rn ? (const char *)j->X + e * es : NULL;
         if (j->dt == TDM_F64) {
           rp = tdm__gram_tile_f64(j, b, e, (double *)P, (double *)N, idx);
-          j->gram->gram_f64(j->p, rp, (const double *)P, (const double *)N, j->nb, C, ldc);
+          j->gram->gram_f64(j->p, rp, (const double *)P, (const double *)N, j->nb, C, ldc, next,
+                            j->ldx, rn);
         } else {
           rp = tdm__gram_tile_f32(j, b, e, (float *)P, (float *)N, idx);
-          j->gram->gram_f32(j->p, rp, (const float *)P, (const float *)N, j->nb, C, ldc);
+          j->gram->gram_f32(j->p, rp, (const float *)P, (const float *)N, j->nb, C, ldc, next,
+                            j->ldx, rn);
         }
       }
       continue;

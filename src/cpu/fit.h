@@ -11,13 +11,14 @@
 
 /* X'WX for p <= TDM__GRAM_PMAX with AVX2 and FMA (fit_gram.c, through the
  * kernel table): C (upper, ld ldc) += W'X over r rows (a multiple of 8) of
- * the tiles W and X (ld t); a fill makes one tile column, t[k] = x[k] and
+ * the tiles W and X (ld t), prefetching the next tile's rn rows of X at
+ * next (ld ldn; NULL: none); a fill makes one tile column, t[k] = x[k] and
  * wt[k] = w[k] x[k] for k < r. */
 #define TDM__GRAM_PMAX 160
 void tdm__gram_avx2_f64(size_t p, size_t r, const double *W, const double *X, size_t t, double *C,
-                        size_t ldc);
+                        size_t ldc, const void *next, size_t ldn, size_t rn);
 void tdm__gram_avx2_f32(size_t p, size_t r, const float *W, const float *X, size_t t, float *C,
-                        size_t ldc);
+                        size_t ldc, const void *next, size_t ldn, size_t rn);
 void tdm__gram_fill_avx2_f64(size_t r, const double *x, const double *w, double *t, double *wt);
 void tdm__gram_fill_avx2_f32(size_t r, const float *x, const float *w, float *t, float *wt);
 

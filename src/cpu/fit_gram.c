@@ -16,6 +16,12 @@
  * i <= j (the upper triangle; columns past p are clamped to p - 1 and
  * their sums dropped). V vector type, LD load, FM fma, HS lanes sum. */
 #define TDM__GRAM_BODY(T, V, ZERO, LD, FM, HS, LANES)                                              \
+  /* the next tile's rows of X (rn rows at next, ld ldn), line by line into                        \
+   * L2, spread evenly over this tile's blocks: their fill then reads cache */                     \
+  const char *pf = next;                                                                           \
+  size_t pl = next ? (rn * sizeof(T) + 63) / 64 : 0, pc = 0, po = 0, pairs = 0;                    \
+  for (size_t j0 = 0; j0 < p; j0 += 3) pairs += (j0 + 2 < p ? j0 + 2 : p - 1) / 4 + 1;             \
+  const size_t per = (p * pl + pairs - 1) / pairs;                                                 \
   for (size_t j0 = 0; j0 < p; j0 += 3) {                                                           \
     const T *x0 = X + j0 * t, *x1 = X + (j0 + 1 < p ? j0 + 1 : p - 1) * t,                         \
             *x2 = X + (j0 + 2 < p ? j0 + 2 : p - 1) * t;                                           \
@@ -24,6 +30,10 @@
       const T *w0 = W + i0 * t, *w1 = W + (i0 + 1 < p ? i0 + 1 : p - 1) * t,                       \
               *w2 = W + (i0 + 2 < p ? i0 + 2 : p - 1) * t,                                         \
               *w3 = W + (i0 + 3 < p ? i0 + 3 : p - 1) * t;                                         \
+      for (size_t q = 0; q < per && pc < p; q++) {                                                 \
+        _mm_prefetch(pf + (pc * ldn * sizeof(T) + po * 64), _MM_HINT_T1);                          \
+        if (++po == pl) po = 0, pc++;                                                              \
+      }                                                                                            \
       V a00 = ZERO, a01 = ZERO, a02 = ZERO, a10 = ZERO, a11 = ZERO, a12 = ZERO;                    \
       V a20 = ZERO, a21 = ZERO, a22 = ZERO, a30 = ZERO, a31 = ZERO, a32 = ZERO;                    \
       for (size_t k = 0; k < r; k += LANES) {                                                      \
@@ -66,15 +76,17 @@ TDM__GRAM_FILL(tdm__gram_fill_avx2_f64, double, __m256d, _mm256_loadu_pd, _mm256
 TDM__GRAM_FILL(tdm__gram_fill_avx2_f32, float, __m256, _mm256_loadu_ps, _mm256_storeu_ps, _mm256_mul_ps, 8)
 
 __attribute__((target("avx2,fma"))) void tdm__gram_avx2_f64(size_t p, size_t r, const double *W,
-                                                       const double *X, size_t t, double *C,
-                                                       size_t ldc) {
+                                                            const double *X, size_t t, double *C,
+                                                            size_t ldc, const void *next,
+                                                            size_t ldn, size_t rn) {
   TDM__GRAM_BODY(double, __m256d, _mm256_setzero_pd(), _mm256_loadu_pd, _mm256_fmadd_pd, tdm__hs_pd,
                  4)
 }
 
 __attribute__((target("avx2,fma"))) void tdm__gram_avx2_f32(size_t p, size_t r, const float *W,
-                                                       const float *X, size_t t, float *C,
-                                                       size_t ldc) {
+                                                            const float *X, size_t t, float *C,
+                                                            size_t ldc, const void *next,
+                                                            size_t ldn, size_t rn) {
   TDM__GRAM_BODY(float, __m256, _mm256_setzero_ps(), _mm256_loadu_ps, _mm256_fmadd_ps, tdm__hs_ps, 8)
 }
 

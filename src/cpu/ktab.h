@@ -21,11 +21,12 @@ typedef void (*tdm__rng_chunk_fn)(const tdm__rng_req *q, void *out, uint64_t g0,
 /* Groups [g0, g1) of a rejection sampler (any count). */
 typedef void (*tdm__rng_range_fn)(const tdm__rng_req *q, void *out, uint64_t g0, uint64_t g1);
 
-/* X'WX for narrow X (fit_gram.c, fit.h): C += W'X over r rows of tiles. */
+/* X'WX for narrow X (fit_gram.c, fit.h): C += W'X over r rows of tiles,
+ * the next tile's rows of X prefetched. */
 typedef void (*tdm__gram_f64_fn)(size_t p, size_t r, const double *W, const double *X, size_t t,
-                                 double *C, size_t ldc);
+                                 double *C, size_t ldc, const void *next, size_t ldn, size_t rn);
 typedef void (*tdm__gram_f32_fn)(size_t p, size_t r, const float *W, const float *X, size_t t,
-                                 float *C, size_t ldc);
+                                 float *C, size_t ldc, const void *next, size_t ldn, size_t rn);
 typedef void (*tdm__gram_fill_f64_fn)(size_t r, const double *x, const double *w, double *t,
                                       double *wt);
 typedef void (*tdm__gram_fill_f32_fn)(size_t r, const float *x, const float *w, float *t,
