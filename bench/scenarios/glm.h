@@ -88,7 +88,7 @@ static inline tdm_status glm_irls(tdm_ctx *ctx, tdm_buf *Xz, tdm_buf *y, double 
     fit->dev = 2.0 * dv;
     if (s != TDM_OK || fit->step <= GLM_TOL || it == GLM_MAXIT) break;
     if (s == TDM_OK) s = tdm_eval(ctx, "1/(1+exp(-e)) * (1 - 1/(1+exp(-e)))", "e", w, in);
-    in[1] = y, in[2] = w;
+    in[2] = w; /* in[0] and in[1] are still eta and y */
     if (s == TDM_OK) s = tdm_eval(ctx, "e + (y - 1/(1+exp(-e))) / w", "e,y,w", z, in);
     if (s == TDM_OK) s = tdm_crossprod_w(ctx, Xz, w, C); /* [X'WX X'Wz; z'WX z'Wz] */
     if (s == TDM_OK) s = tdm_solve_spd(ctx, H, g);       /* g := H^-1 X'Wz, the new b */

@@ -74,7 +74,8 @@ static void tdm__gemv_part(void *arg, size_t lo, size_t hi) {
     else { /* this part's A[r0..r1, :]' x[r0..r1), in double */
       double *s = j->sums + part * j->n;
       const char *x = (const char *)j->x + r0 * j->incx * es;
-      if (j->dt == TDM_F64) tdm__gemv_blas(TDM_F64, 1, r1 - r0, j->n, 1.0, A, j->lda, x, j->incx, 0.0, s, 1);
+      if (j->dt == TDM_F64)
+        tdm__gemv_blas(TDM_F64, 1, r1 - r0, j->n, 1.0, A, j->lda, x, j->incx, 0.0, s, 1);
       else {
         float *f = (float *)s; /* n floats, then widened in place from the back */
         tdm__gemv_blas(TDM_F32, 1, r1 - r0, j->n, 1.0, A, j->lda, x, j->incx, 0.0, f, 1);
@@ -257,7 +258,8 @@ tdm_status tdm__cpu_crossprod_w(void *st, tdm_dtype dt, size_t n, size_t p, cons
   } else { /* a tile of about 128 KiB per sign stays in L2 while syrk reads it */
     nb = ((size_t)128 << 10) / (es * p);
     nb = nb < 64 ? 64 : nb > 4096 ? 4096 : nb;
-    if (nb < p && nb < 1024) nb = p < 1024 ? p : 1024; /* wide X: syrk needs depth more than cache */
+    if (nb < p && nb < 1024) /* wide X: syrk needs depth more than cache */
+      nb = p < 1024 ? p : 1024;
     if (nb > n) nb = n;
   }
   size_t threads = tdm__in_worker() ? 1 : (size_t)cpu->threads;

@@ -1,7 +1,8 @@
 /* fit_gram.c -- X'WX's kernel for narrow X (p <= TDM__GRAM_PMAX) with AVX2
  * and FMA: C += W'X over a tile of rows, W = diag(w) X and X copied into
- * cache-resident tiles by the caller (fit.c), chosen through ktab.h. OpenBLAS's syrk runs
- * such shapes (50 x 50 from k rows) at a fraction of its GEMM rate; here
+ * cache-resident tiles by the caller (fit.c), reached through ktab.h.
+ * OpenBLAS's syrk runs such shapes (50 x 50 from k rows) at a fraction of
+ * its GEMM rate; here
  * 4 columns of W against 3 of X make 12 vector accumulators, 12 FMAs per
  * 7 loads, summed across lanes once per tile. */
 #include <stddef.h>
@@ -72,8 +73,10 @@ __attribute__((target("avx2,fma"))) static float tdm__hs_ps(__m256 v) {
     }                                                                                              \
     for (; k < r; k++) t[k] = x[k], wt[k] = w[k] * x[k];                                           \
   }
-TDM__GRAM_FILL(tdm__gram_fill_avx2_f64, double, __m256d, _mm256_loadu_pd, _mm256_storeu_pd, _mm256_mul_pd, 4)
-TDM__GRAM_FILL(tdm__gram_fill_avx2_f32, float, __m256, _mm256_loadu_ps, _mm256_storeu_ps, _mm256_mul_ps, 8)
+TDM__GRAM_FILL(tdm__gram_fill_avx2_f64, double, __m256d, _mm256_loadu_pd, _mm256_storeu_pd,
+               _mm256_mul_pd, 4)
+TDM__GRAM_FILL(tdm__gram_fill_avx2_f32, float, __m256, _mm256_loadu_ps, _mm256_storeu_ps,
+               _mm256_mul_ps, 8)
 
 __attribute__((target("avx2,fma"))) void tdm__gram_avx2_f64(size_t p, size_t r, const double *W,
                                                             const double *X, size_t t, double *C,
@@ -87,7 +90,8 @@ __attribute__((target("avx2,fma"))) void tdm__gram_avx2_f32(size_t p, size_t r, 
                                                             const float *X, size_t t, float *C,
                                                             size_t ldc, const void *next,
                                                             size_t ldn, size_t rn) {
-  TDM__GRAM_BODY(float, __m256, _mm256_setzero_ps(), _mm256_loadu_ps, _mm256_fmadd_ps, tdm__hs_ps, 8)
+  TDM__GRAM_BODY(float, __m256, _mm256_setzero_ps(), _mm256_loadu_ps, _mm256_fmadd_ps, tdm__hs_ps,
+                 8)
 }
 
 #endif
