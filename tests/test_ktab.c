@@ -2,9 +2,11 @@
  * against the raw cpuid bits (and /proc/cpuinfo's flags as a bound), tdm__isa_force clamping and switching the
  * table, each level's table pointing at that level's kernels, and every
  * level's kernels giving the scalar reference's bits (reductions, random
- * numbers, arithmetic expressions) or within 2 ulp of them (SLEEF's exp
- * and sin, 1 ulp each from the true value), on CPU and on sim. */
+ * numbers, arithmetic expressions, the long sort's keys and buckets) or
+ * within 2 ulp of them (SLEEF's exp and sin, 1 ulp each from the true
+ * value), on CPU and on sim. */
 #include <criterion/criterion.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -12,6 +14,7 @@
 #include "cpu/ktab.h"
 #include "cpu/reduce_int.h"
 #include "cpu/rng_int.h"
+#include "cpu/split_int.h"
 #include "cpu/vexec.h"
 #include "support/support.h"
 
@@ -136,6 +139,7 @@ Test(ktab, each_level_points_at_its_kernels) {
       cr_assert(!t->gram_f64 && !t->gram_f32 && !t->gram_fill_f64 && !t->gram_fill_f32,
                 "level %d: X'WX is syrk's", l);
     }
+    cr_assert_eq(t->split_cls, avx512 ? tdm__split_cls_avx512 : tdm__split_cls_c, "level %d", l);
     cr_assert_eq(t->rng_vec, avx2, "level %d", l);
     cr_assert_str_eq(t->reduce_name, avx2 ? "avx2" : "c");
     cr_assert_str_eq(t->rng_name, avx512 ? "avx512" : avx2 ? "avx2" : "scalar");
@@ -282,4 +286,46 @@ Test(ktab, rng_fills_equal_the_reference) {
     }
   tdm__isa_force(-1);
   tdm_ctx_destroy(ctx);
+}
+
+/* The long sort's classify kernel: every level's keys and bucket ids equal
+ * the plain-C kernel's, for F64 (NaN of both signs, -0, infinities,
+ * subnormals, values outside the sample) and I64, with a tail shorter
+ * than a vector. */
+Test(ktab, split_classify_equals_the_reference) {
+  enum { NS = 4096, NX = 1003 };
+  static uint64_t smp[NS], x[NX], k0[NX], k1[NX];
+  static uint32_t i0[NX], i1[NX];
+  ts_rng r;
+  ts_seed(&r, 5);
+  for (int kind = TDM__SPLIT_F64; kind <= TDM__SPLIT_I64; kind++) {
+    for (size_t i = 0; i < NS; i++) {
+      double v = ts_uniform(&r, -3, 3);
+      memcpy(&smp[i], &v, 8);
+      smp[i] = tdm__split_key(kind, smp[i]);
+    }
+    for (size_t i = 0; i < NX; i++) {
+      double v = i % 5 == 0 ? ts_uniform(&r, -1e6, 1e6) : ts_uniform(&r, -3, 3);
+      memcpy(&x[i], &v, 8);
+    }
+    double sp[6] = {NAN, -NAN, -0.0, INFINITY, -INFINITY, 4e-320};
+    for (int i = 0; i < 6; i++) memcpy(&x[7 * i + 1], &sp[i], 8);
+    x[NX - 1] = UINT64_MAX, x[NX - 2] = 0;
+    tdm__splan P;
+    cr_assert_eq(tdm__splan_build(&P, kind, smp, NS, (size_t)1 << 26, 1 << 14), 0);
+    cr_assert_gt(P.nb, 100, "%zu buckets", P.nb);
+    tdm__split_cls_c(&P, x, NX, k0, i0);
+    for (size_t i = 1; i < NX; i++) /* the map is monotone in the key */
+      for (size_t j = 0; j < i; j += 97) {
+        if (k0[j] < k0[i]) cr_assert_leq(i0[j], i0[i], "kind %d: keys %zu < %zu, buckets %u > %u", kind, j, i, i0[j], i0[i]);
+        if (k0[j] > k0[i]) cr_assert_geq(i0[j], i0[i]);
+      }
+    for (int l = TDM__ISA_SCALAR; l <= tdm__isa_best(); l++) {
+      memset(k1, 0, sizeof k1), memset(i1, 0xff, sizeof i1);
+      tdm__ktab_at(l)->split_cls(&P, x, NX, k1, i1);
+      cr_assert_eq(memcmp(k0, k1, sizeof k0), 0, "kind %d level %d: keys differ", kind, l);
+      cr_assert_eq(memcmp(i0, i1, sizeof i0), 0, "kind %d level %d: buckets differ", kind, l);
+    }
+    tdm__splan_free(&P);
+  }
 }

@@ -3,8 +3,12 @@
  * process-wide atomic, so it also fires inside worker threads. */
 #include "core/alloc.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __linux__
+#include <sys/mman.h>
+#endif
 
 static long tdm__countdown; /* 0 = off */
 static long tdm__allocs;
@@ -40,4 +44,14 @@ void tdm__free(void *p) {
   if (!p) return;
   __atomic_fetch_sub(&tdm__live, 1, __ATOMIC_RELAXED);
   free(p);
+}
+
+void tdm__advise_huge(void *p, size_t bytes) {
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+  const uintptr_t huge = (uintptr_t)2 << 20;
+  uintptr_t a = ((uintptr_t)p + huge - 1) & ~(huge - 1), e = ((uintptr_t)p + bytes) & ~(huge - 1);
+  if (e > a) (void)madvise((void *)a, e - a, MADV_HUGEPAGE);
+#else
+  (void)p, (void)bytes;
+#endif
 }

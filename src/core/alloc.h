@@ -12,6 +12,10 @@
  * to libtandem through the host api (src/module.h). */
 void *tdm__malloc(size_t bytes);
 void tdm__free(void *p);
+/* Asks the kernel to back the 2 MiB pages inside [p, p+bytes) with huge
+ * pages (Linux THP in madvise mode); a hint, silently ignored elsewhere.
+ * For big scratch written in scattered order (TLB misses otherwise). */
+void tdm__advise_huge(void *p, size_t bytes);
 
 /* Test hook: the nth allocation from now fails (1 = the next); 0 turns it
  * off. It stays armed after firing only for that one allocation. Device

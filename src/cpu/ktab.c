@@ -9,6 +9,7 @@
 #include "cpu/ktab.h"
 #include "cpu/reduce_int.h"
 #include "cpu/rng_int.h"
+#include "cpu/split_int.h"
 #include "cpu/vexec.h"
 
 static tdm__ktab tdm__ktabs[TDM__ISA_COUNT];
@@ -25,7 +26,8 @@ static void tdm__ktab_fill(tdm__ktab *t, int level) {
                    .rng_chunk = tdm__rng_chunk_c,
                    .rng_gamma = tdm__rng_range_c,
                    .rng_beta = tdm__rng_range_c,
-                   .rng_reject = tdm__rng_range_c};
+                   .rng_reject = tdm__rng_range_c,
+                   .split_cls = tdm__split_cls_c};
 #ifdef TDM__ISA_X86
   if (level >= TDM__ISA_SSE2 && tdm__visa_sse2.f64) t->vexec = &tdm__visa_sse2;
   if (level >= TDM__ISA_AVX2) {
@@ -50,6 +52,7 @@ static void tdm__ktab_fill(tdm__ktab *t, int level) {
     t->rng_chunk = tdm__rng_chunk_avx512;
     t->rng_gamma = tdm__rng_gamma_avx512;
     t->rng_beta = tdm__rng_beta_avx512;
+    t->split_cls = tdm__split_cls_avx512;
   }
 #endif
 }

@@ -1,5 +1,6 @@
 /* ktab.h -- the CPU kernel table: one pointer per kernel that has per-ISA
- * variants (expression tiers, reduction blocks, RNG fills, X'WX tiles). Each level's
+ * variants (expression tiers, reduction blocks, RNG fills, X'WX tiles, the long
+ * sort's classify step). Each level's
  * table starts as the plain-C reference kernels and is overridden once
  * with the widest variant at or below its level (ktab.c); the one in force
  * follows tdm__isa (isa.h). Callers go through it instead of probing. */
@@ -10,6 +11,7 @@
 #include "cpu/isa.h"
 
 struct tdm__visa;
+struct tdm__splan;
 
 /* Moments of x[0..n), 1 <= n <= TDM__RBLOCK (reduce_int.h). */
 typedef void (*tdm__rblock_f64)(const double *x, size_t n, tdm__moments *m);
@@ -49,6 +51,9 @@ typedef struct tdm__ktab {
   tdm__gram_f32_fn gram_f32;
   tdm__gram_fill_f64_fn gram_fill_f64;
   tdm__gram_fill_f32_fn gram_fill_f32;
+  /* the long sort's classify kernel (split_int.h) */
+  void (*split_cls)(const struct tdm__splan *P, const uint64_t *x, size_t n, uint64_t *keys,
+                    uint32_t *ids);
 } tdm__ktab;
 
 /* The table in force (the probe runs on first use). */

@@ -1,11 +1,13 @@
 /* sort.c -- tdm_sort and tdm_argsort on the CPU: values become order-
  * preserving integer keys in place (sort_int.h), the keys are radix
- * sorted (radix.c) and turned back. Long columns are sorted one at a
- * time on all threads, short ones in parallel one per thread. */
+ * sorted (radix.c) and turned back; long columns of 64-bit words go to the
+ * sample-split sort (splitsort.c) instead. Long columns are sorted one at
+ * a time on all threads, short ones in parallel one per thread. */
 #include "core/alloc.h"
 #include "core/error.h"
 #include "cpu/cpu_int.h"
 #include "cpu/sort_int.h"
+#include "cpu/split_int.h"
 #include "cpu/stats_int.h"
 
 #define TDM__LONG_COL ((size_t)1 << 16)
@@ -45,9 +47,20 @@ typedef struct {
   int threads, fail;
 } tdm__sjob;
 
+/* The sample-split sort takes long columns of 64-bit words. */
+static int tdm__split_ok(tdm_dtype dt, size_t n) {
+  return (dt == TDM_F64 || dt == TDM_I64) && n >= TDM__SPLIT_MIN && n < ((size_t)1 << 32);
+}
+
 static void tdm__sort_col(const tdm__sjob *j, size_t c, int threads, char *tmp) {
   size_t es = tdm__es(j->x->dt), n = j->x->rows;
   char *p = (char *)j->x->p + c * j->x->ld * es;
+  if (tdm__split_ok(j->x->dt, n)) {
+    int kind = j->x->dt == TDM_F64 ? TDM__SPLIT_F64 : TDM__SPLIT_I64;
+    if (tdm__splitsort64(threads, kind, (uint64_t *)p, n))
+      __atomic_store_n(&((tdm__sjob *)j)->fail, 1, __ATOMIC_RELAXED);
+    return;
+  }
   tdm__keys(j->x->dt, p, n, 1);
   int bad = es == 8 ? tdm__radix64(threads, (uint64_t *)p, (uint64_t *)tmp, NULL, NULL, n)
                     : tdm__radix32(threads, (uint32_t *)p, (uint32_t *)tmp, n);
@@ -65,8 +78,11 @@ tdm_status tdm__cpu_sort(void *st, const tdm__sarg *x) {
   const tdm__cpu *c = st;
   size_t es = tdm__es(x->dt), long_col = x->rows >= TDM__LONG_COL;
   size_t cells = long_col ? x->rows : x->rows * x->cols;
-  char *tmp = tdm__malloc(cells * es);
-  TDM__CHECK(!tmp, TDM_ERR_NOMEM, "out of host memory for %zu sort elements", cells);
+  char *tmp = NULL; /* the sample-split sort has its own */
+  if (!tdm__split_ok(x->dt, x->rows)) {
+    tmp = tdm__malloc(cells * es);
+    TDM__CHECK(!tmp, TDM_ERR_NOMEM, "out of host memory for %zu sort elements", cells);
+  }
   tdm__sjob j = {x, tmp, c->threads, 0};
   if (long_col)
     for (size_t k = 0; k < x->cols; k++) tdm__sort_col(&j, k, c->threads, tmp);

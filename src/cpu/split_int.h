@@ -1,0 +1,60 @@
+/* split_int.h -- the sample-split sort of long 64-bit-key columns
+ * (splitsort.c): its plan (split_plan.c), a map from a key's leading bits
+ * to one of nb buckets of about equal expected size whose key ranges are
+ * in order, and the kernel that turns raw values into keys and bucket ids
+ * (plain C here, AVX-512 in split_simd.c, chosen by the kernel table). */
+#ifndef TDM_SPLIT_INT_H
+#define TDM_SPLIT_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define TDM__SPLIT_BINS 65536u /* level-1 bins: 16 bits below the sample's common prefix */
+#define TDM__SPLIT_SUB 256u    /* a heavy bin's level-2 cells: its next 8 bits */
+
+enum { TDM__SPLIT_F64, TDM__SPLIT_I64 }; /* what the 64-bit words of a column are */
+
+typedef struct tdm__splan {
+  int kind;        /* TDM__SPLIT_F64 or _I64 */
+  int s1, s2;      /* level-1 bin = (key >> s1) - base + 1, clamped to [0, BINS-1]; cell bits at s2 */
+  uint64_t base;   /* the sample's smallest key >> s1 */
+  uint32_t *lut1;  /* per bin: index into lut2 << 1, | 1 for a heavy bin (256 cells) */
+  uint16_t *lut2;  /* bucket of a light bin or of a heavy bin's cell; 4 entries of padding */
+  size_t nb;       /* buckets (<= 65536) */
+  uint64_t *lo, *hi; /* per bucket: the keys it can hold; 0 and UINT64_MAX for the end buckets */
+} tdm__splan;
+
+/* The order-preserving key of one raw word (NaN: the largest key). */
+static inline uint64_t tdm__split_key(int kind, uint64_t u) {
+  if (kind == TDM__SPLIT_I64) return u ^ ((uint64_t)1 << 63);
+  if ((u & ~((uint64_t)1 << 63)) > 0x7ff0000000000000ull) return UINT64_MAX;
+  return (u >> 63) ? ~u : u ^ ((uint64_t)1 << 63);
+}
+static inline uint64_t tdm__split_unkey(int kind, uint64_t k) {
+  if (kind == TDM__SPLIT_I64) return k ^ ((uint64_t)1 << 63);
+  if (k == UINT64_MAX) return 0x7ff8000000000000ull; /* the one NaN a sort gives */
+  return (k >> 63) ? k ^ ((uint64_t)1 << 63) : ~k;
+}
+
+static inline unsigned tdm__split_bucket(const tdm__splan *P, uint64_t k) {
+  uint64_t t = k >> P->s1;
+  if (t < P->base) t = 0;
+  else t = t - P->base > TDM__SPLIT_BINS - 2 ? TDM__SPLIT_BINS - 1 : t - P->base + 1;
+  uint32_t e = P->lut1[t];
+  unsigned sub = (unsigned)(k >> P->s2) & (TDM__SPLIT_SUB - 1) & (0u - (e & 1u));
+  return P->lut2[(e >> 1) + sub];
+}
+
+/* Builds P from ns sample keys standing for n elements, aiming at buckets
+ * of `target` elements. Nonzero: out of memory (P holds nothing). */
+int tdm__splan_build(tdm__splan *P, int kind, const uint64_t *sample, size_t ns, size_t n, size_t target);
+void tdm__splan_free(tdm__splan *P);
+
+/* keys[i], ids[i] := the key and bucket of raw word x[i], i < n. */
+typedef void (*tdm__split_cls_fn)(const tdm__splan *P, const uint64_t *x, size_t n, uint64_t *keys,
+                                  uint32_t *ids);
+void tdm__split_cls_c(const tdm__splan *P, const uint64_t *x, size_t n, uint64_t *keys, uint32_t *ids);
+void tdm__split_cls_avx512(const tdm__splan *P, const uint64_t *x, size_t n, uint64_t *keys,
+                           uint32_t *ids);
+
+#endif

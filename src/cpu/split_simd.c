@@ -1,0 +1,46 @@
+/* split_simd.c -- the sample-split sort's classify kernel for AVX-512
+ * (split_int.h): 8 raw words at a time become keys, their level-1 bins
+ * and, through two gathers, bucket ids; the kernel table (ktab.c) puts it
+ * in force only where the CPU has AVX-512. */
+#include "cpu/isa.h"
+#include "cpu/split_int.h"
+
+#ifdef TDM__ISA_X86
+#include <immintrin.h>
+
+#define TDM__AVX512 __attribute__((target("avx512f,avx512dq,avx512vl,avx512bw")))
+
+TDM__AVX512 void tdm__split_cls_avx512(const tdm__splan *P, const uint64_t *x, size_t n,
+                                       uint64_t *keys, uint32_t *ids) {
+  const __m512i sign = _mm512_set1_epi64((long long)(1ull << 63)), ones = _mm512_set1_epi64(-1);
+  const __m512i absm = _mm512_set1_epi64(0x7fffffffffffffffll), inf = _mm512_set1_epi64(0x7ff0000000000000ll);
+  const __m512i base = _mm512_set1_epi64((long long)P->base);
+  const __m512i top = _mm512_set1_epi64(TDM__SPLIT_BINS - 2), cellm = _mm512_set1_epi64(TDM__SPLIT_SUB - 1);
+  const __m512i one = _mm512_set1_epi64(1);
+  const __m128i s1 = _mm_cvtsi32_si128(P->s1), s2 = _mm_cvtsi32_si128(P->s2);
+  const int f64 = P->kind == TDM__SPLIT_F64;
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    __m512i v = _mm512_loadu_si512(x + i), k;
+    if (f64) {
+      __mmask8 neg = _mm512_cmplt_epi64_mask(v, _mm512_setzero_si512());
+      __mmask8 nan = _mm512_cmpgt_epi64_mask(_mm512_and_si512(v, absm), inf);
+      k = _mm512_mask_xor_epi64(_mm512_xor_si512(v, sign), neg, v, ones);
+      k = _mm512_mask_mov_epi64(k, nan, ones);
+    } else {
+      k = _mm512_xor_si512(v, sign);
+    }
+    __m512i t = _mm512_srl_epi64(k, s1);
+    __mmask8 below = _mm512_cmplt_epu64_mask(t, base);
+    t = _mm512_min_epu64(_mm512_maskz_sub_epi64((__mmask8)~below, t, base), top);
+    t = _mm512_mask_add_epi64(t, (__mmask8)~below, t, one); /* as tdm__split_bucket */
+    __m512i e = _mm512_cvtepu32_epi64(_mm512_i64gather_epi32(t, (const int *)P->lut1, 4));
+    __m512i cell = _mm512_maskz_and_epi64(_mm512_test_epi64_mask(e, one), _mm512_srl_epi64(k, s2), cellm);
+    __m512i at = _mm512_add_epi64(_mm512_srli_epi64(e, 1), cell);
+    __m256i id = _mm512_i64gather_epi32(at, (const int *)P->lut2, 2); /* 2 bytes wanted, 4 read */
+    _mm512_storeu_si512(keys + i, k);
+    _mm256_storeu_si256((__m256i *)(ids + i), _mm256_and_si256(id, _mm256_set1_epi32(0xffff)));
+  }
+  tdm__split_cls_c(P, x + i, n - i, keys + i, ids + i);
+}
+#endif
