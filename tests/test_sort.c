@@ -93,6 +93,15 @@ Test(sort, every_dtype_short_and_long_columns_cpu_and_sim) {
         sort_one(ctx[c], dts[d], x, ns[s], cols, got);
       }
   free(x), free(got);
+  /* columns long enough for the sample-split path (F64, I64), on both */
+  enum { L = 300007 };
+  x = malloc(L * 2 * sizeof *x), got = malloc(L * 2 * sizeof *got);
+  mixed(x, L * 2, 9, 1);
+  for (int c = 0; c < 2; c++) {
+    sort_one(ctx[c], TDM_F64, x, L, 2, got);
+    sort_one(ctx[c], TDM_I64, x, L, 1, got);
+  }
+  free(x), free(got);
   tdm_ctx_destroy(ctx[0]), tdm_ctx_destroy(ctx[1]);
 }
 
