@@ -38,7 +38,7 @@ Test(alloc, fail_the_nth_allocation_once) {
 static tdm_status sequence(tdm_backend be, const double *x, const double *big,
                            const int32_t *ids) {
   tdm_ctx *ctx = NULL;
-  tdm_buf *X = NULL, *R = NULL, *G = NULL, *O = NULL, *C = NULL, *A = NULL, *B = NULL;
+  tdm_buf *X = NULL, *R = NULL, *G = NULL, *O = NULL, *C = NULL, *A = NULL, *B = NULL, *Q = NULL;
   tdm_config cfg = {be, 2, 0};
   tdm_status s;
   tdm_reduce_op ops[3] = {TDM_SUM, TDM_VAR, TDM_MAX};
@@ -49,6 +49,9 @@ static tdm_status sequence(tdm_backend be, const double *x, const double *big,
   if ((s = tdm_buf_create(ctx, TDM_F64, BIG, 1, &R))) goto done;
   if ((s = tdm_buf_write(R, big))) goto done;
   if ((s = tdm_reduce(ctx, R, 3, ops, out))) goto done;
+  const double qs[2] = {0.5, 0.9}; /* a medium column: copied, then selected */
+  if ((s = tdm_buf_create(ctx, TDM_F64, 2, 1, &Q))) goto done;
+  if ((s = tdm_quantile(ctx, R, 2, qs, Q))) goto done;
   if ((s = tdm_buf_create(ctx, TDM_I32, N_ROWS, P, &G))) goto done;
   if ((s = tdm_buf_write(G, ids))) goto done;
   if ((s = tdm_buf_create(ctx, TDM_F64, 5, 1, &O))) goto done;
@@ -67,7 +70,7 @@ static tdm_status sequence(tdm_backend be, const double *x, const double *big,
   s = tdm_ctx_sync(ctx);
 done:
   tdm_buf_destroy(X), tdm_buf_destroy(R), tdm_buf_destroy(G), tdm_buf_destroy(O);
-  tdm_buf_destroy(C), tdm_buf_destroy(A), tdm_buf_destroy(B);
+  tdm_buf_destroy(C), tdm_buf_destroy(A), tdm_buf_destroy(B), tdm_buf_destroy(Q);
   tdm_ctx_destroy(ctx);
   return s;
 }

@@ -235,23 +235,25 @@ static void quant_case(tdm_ctx *ctx, tdm_dtype dt, size_t n, size_t cols, int na
 
 Test(quantile, type7_short_and_long_columns_f32_f64_nan_columns) {
   tdm_ctx *ctx = ts_ctx(TDM_CPU, 2);
-  static const size_t ns[5] = {1, 2, 11, 1000, 300007};
+  static const size_t ns[6] = {1, 2, 11, 1000, 70001, 300007}; /* sorted, copied, histogram */
   for (int d = 0; d < 2; d++)
-    for (int s = 0; s < 5; s++) quant_case(ctx, d ? TDM_F64 : TDM_F32, ns[s], ns[s] > 1000 ? 2 : 4, ns[s] > 2 ? 1 : -1, NULL);
+    for (int s = 0; s < 6; s++) quant_case(ctx, d ? TDM_F64 : TDM_F32, ns[s], ns[s] > 1000 ? 2 : 4, ns[s] > 2 ? 1 : -1, NULL);
   tdm_ctx_destroy(ctx);
 }
 
 Test(quantile, same_bits_for_1_2_8_threads_and_sim) {
-  double a[14], b[14];
-  tdm_ctx *c1 = ts_ctx(TDM_CPU, 1);
-  quant_case(c1, TDM_F64, 300007, 2, -1, a);
-  tdm_ctx_destroy(c1);
-  int th[3] = {2, 8, 0};
-  for (int t = 0; t < 3; t++) {
-    tdm_ctx *c = th[t] ? ts_ctx(TDM_CPU, th[t]) : ts_ctx(TDM_SIM, 2);
-    quant_case(c, TDM_F64, 300007, 2, -1, b);
-    cr_assert(memcmp(a, b, sizeof a) == 0, "%d threads (0 = sim) differ", th[t]);
-    tdm_ctx_destroy(c);
+  double a[21], b[21];
+  for (size_t n = 70001; n < 400000; n += 230006) { /* the copied and the histogram path */
+    tdm_ctx *c1 = ts_ctx(TDM_CPU, 1);
+    quant_case(c1, TDM_F64, n, 3, -1, a);
+    tdm_ctx_destroy(c1);
+    int th[3] = {2, 8, 0};
+    for (int t = 0; t < 3; t++) {
+      tdm_ctx *c = th[t] ? ts_ctx(TDM_CPU, th[t]) : ts_ctx(TDM_SIM, 2);
+      quant_case(c, TDM_F64, n, 3, -1, b);
+      cr_assert(memcmp(a, b, sizeof a) == 0, "n=%zu: %d threads (0 = sim) differ", n, th[t]);
+      tdm_ctx_destroy(c);
+    }
   }
 }
 

@@ -17,32 +17,26 @@ typedef struct bs_state {
   tdm_pool *pool;
   size_t n, B;
   const double *x, *y; /* the data, host */
+  tdm_buf *xy;         /* n x 2: x then y (the host data wrapped once), read by every resample */
   double *med, *slope; /* B each */
   double ci[4];        /* med lo, med hi, slope lo, slope hi */
 } bs_state;
 
-/* The gather of one resample. LOCAL GATHER: a plain loop on the host until
- * tdm_take (the indexing stream) lands; then xs, ys := tdm_take(x|y, 0, idx). */
-static void bs_gather(const bs_state *s, const int64_t *idx, double *xs, double *ys) {
-  for (size_t i = 0; i < s->n; i++) xs[i] = s->x[idx[i]], ys[i] = s->y[idx[i]];
-}
-
+/* Resample b: its rows of (x, y) gathered by tdm_take, then the median of
+ * y and the OLS slope of y on x through views of the two columns. */
 static tdm_status bs_rep(const tdm_task_env *env, size_t b, void *arg) {
   bs_state *s = arg;
   size_t n = s->n;
   tdm_ctx *c = env->ctx;
-  int64_t *idx = malloc(n * sizeof *idx);
-  double *xs = malloc(n * sizeof *xs), *ys = malloc(n * sizeof *ys);
   tdm_rng *rng = NULL;
-  tdm_buf *bi = NULL, *bx = NULL, *by = NULL, *q = NULL, *sxy = NULL;
-  tdm_status st = idx && xs && ys ? TDM_OK : TDM_ERR_NOMEM;
-  if (st == TDM_OK) st = tdm_rng_create(c, 99, b, &rng);
+  tdm_buf *bi = NULL, *rs = NULL, *bx = NULL, *by = NULL, *q = NULL, *sxy = NULL;
+  tdm_status st = tdm_rng_create(c, 99, b, &rng);
   if (st == TDM_OK) st = tdm_buf_create(c, TDM_I64, n, 1, &bi);
   if (st == TDM_OK) st = tdm_rng_bootstrap(rng, bi, n);
-  if (st == TDM_OK) st = tdm_buf_read(bi, idx);
-  if (st == TDM_OK) bs_gather(s, idx, xs, ys);
-  if (st == TDM_OK) st = tdm_buf_wrap(c, TDM_F64, n, 1, xs, &bx);
-  if (st == TDM_OK) st = tdm_buf_wrap(c, TDM_F64, n, 1, ys, &by);
+  if (st == TDM_OK) st = tdm_buf_create(c, TDM_F64, n, 2, &rs);
+  if (st == TDM_OK) st = tdm_take(c, s->xy, 0, bi, rs);
+  if (st == TDM_OK) st = tdm_buf_view(rs, 0, 0, n, 1, &bx);
+  if (st == TDM_OK) st = tdm_buf_view(rs, 0, 1, n, 1, &by);
   if (st == TDM_OK) st = tdm_buf_create(c, TDM_F64, 1, 1, &q);
   if (st == TDM_OK) st = tdm_buf_create(c, TDM_F64, 1, 1, &sxy);
   const double half = 0.5;
@@ -55,10 +49,9 @@ static tdm_status bs_rep(const tdm_task_env *env, size_t b, void *arg) {
   if (st == TDM_OK) st = tdm_gemm(c, TDM_TRANS, TDM_NOTRANS, 1.0, bx, by, 0.0, sxy);
   if (st == TDM_OK) st = tdm_buf_read(sxy, &cross);
   if (st == TDM_OK) s->slope[b] = (cross - (double)n * xm[0] * ym) / ((double)(n - 1) * xm[1]);
-  tdm_buf_destroy(bi), tdm_buf_destroy(bx), tdm_buf_destroy(by);
-  tdm_buf_destroy(q), tdm_buf_destroy(sxy);
+  tdm_buf_destroy(bx), tdm_buf_destroy(by), tdm_buf_destroy(rs);
+  tdm_buf_destroy(bi), tdm_buf_destroy(q), tdm_buf_destroy(sxy);
   tdm_rng_destroy(rng);
-  free(idx), free(xs), free(ys);
   return st;
 }
 
@@ -157,12 +150,13 @@ void bench_bootstrap(bench_run *r) {
   bench_row_init(r, &rows[0], "1 worker", "f64", size);
   bench_row_init(r, &rows[1], many, "f64", size);
   if (bench_skipping(r, rows, 2)) return;
-  double *x = malloc(n * sizeof *x), *y = malloc(n * sizeof *y);
+  double *xy = malloc(2 * n * sizeof *xy), *x = xy, *y = xy ? xy + n : NULL;
   double *res = malloc(4 * B * sizeof *res), ci[2][4];
-  tdm_status s = x && y && res ? TDM_OK : TDM_ERR_NOMEM;
+  tdm_status s = xy && res ? TDM_OK : TDM_ERR_NOMEM;
   const char *why = s == TDM_OK ? NULL : "out of host memory";
   if (s == TDM_OK) s = bs_data(r->ctx, n, x, y);
-  bs_state st = {NULL, n, B, x, y, NULL, NULL, {0}};
+  bs_state st = {NULL, n, B, x, y, NULL, NULL, NULL, {0}};
+  if (s == TDM_OK) s = tdm_buf_wrap(r->ctx, TDM_F64, n, 2, xy, &st.xy);
   bs_run run = {&st, r->ctx};
   for (int v = 0; v < 2 && s == TDM_OK; v++) {
     tdm_pool_config pc = {v == 0 ? 1 : r->threads, 0};
@@ -199,5 +193,6 @@ void bench_bootstrap(bench_run *r) {
              ci[0][0], ci[0][1], ci[0][2], ci[0][3]);
   }
   bench_finish(r, rows, 2, s, why);
-  free(x), free(y), free(res);
+  tdm_buf_destroy(st.xy);
+  free(xy), free(res);
 }

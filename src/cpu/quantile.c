@@ -3,8 +3,9 @@
  * full sort. A long column is read twice in parallel: a histogram of the
  * top 16 bits of the order-preserving keys (sort_int.h), then the elements
  * of the few buckets that hold the wanted ranks are gathered and a
- * quickselect finds each rank there. Short columns are sorted (radix),
- * one per thread. x is never written. */
+ * quickselect finds each rank there. Medium columns (2^15 to 2^18) are
+ * copied and the ranks selected in the copy; short ones are sorted
+ * (radix); both one column per thread. x is never written. */
 #include <math.h>
 
 #include "core/alloc.h"
@@ -23,6 +24,7 @@
 #define NB 65536u
 #define PARTS_MAX 16
 #define SELECT_MIN ((size_t)1 << 15) /* shorter columns are sorted */
+#define HIST_MIN ((size_t)1 << 18)   /* shorter ones are copied and selected on one thread */
 #define RANKS_MAX 64                 /* more ranks than this: sort */
 
 static inline double tdm__get(const tdm__sarg *x, const char *col, size_t i) {
@@ -38,6 +40,25 @@ static void tdm__swap(double *a, double *b) {
   *a = *b, *b = t;
 }
 
+/* Moves the elements of a[lo..hi) below piv (le: not above it) to the
+ * front and returns where they end; no branch on the data (a mispredicted
+ * branch per element is what makes a plain partition slow). */
+static long long tdm__part(double *a, long long lo, long long hi, double piv, int le) {
+  long long m = lo;
+  if (le) {
+    for (long long i = lo; i < hi; i++) {
+      double v = a[i];
+      a[i] = a[m], a[m] = v, m += v <= piv;
+    }
+  } else {
+    for (long long i = lo; i < hi; i++) {
+      double v = a[i];
+      a[i] = a[m], a[m] = v, m += v < piv;
+    }
+  }
+  return m;
+}
+
 /* Puts the k-th smallest of a[lo..hi) at a[k], smaller ones before it,
  * larger after (no NaN in a). */
 static void tdm__select(double *a, long long lo, long long hi, long long k) {
@@ -45,15 +66,16 @@ static void tdm__select(double *a, long long lo, long long hi, long long k) {
     long long mid = lo + (hi - lo) / 2;
     double x = a[lo], y = a[mid], z = a[hi - 1];
     double piv = x < y ? (y < z ? y : (x < z ? z : x)) : (x < z ? x : (y < z ? z : y));
-    long long i = lo - 1, j = hi;
-    for (;;) {
-      do i++; while (a[i] < piv);
-      do j--; while (a[j] > piv);
-      if (i >= j) break;
-      tdm__swap(&a[i], &a[j]);
+    long long m = tdm__part(a, lo, hi, piv, 0);
+    if (k < m) {
+      hi = m;
+    } else if (m > lo) {
+      lo = m;
+    } else { /* piv is the least: split off its copies, which contain a[k] or not */
+      m = tdm__part(a, lo, hi, piv, 1);
+      if (k < m) return;
+      lo = m;
     }
-    if (k <= j) hi = j + 1;
-    else lo = j + 1;
   }
   for (long long i = lo + 1; i < hi; i++)
     for (long long j = i; j > lo && a[j - 1] > a[j]; j--) tdm__swap(&a[j - 1], &a[j]);
@@ -215,6 +237,45 @@ static void tdm__quant_sorted(void *arg, size_t lo, size_t hi) {
   tdm__free(k);
 }
 
+/* Medium columns: a copy each, the ranks selected in it one after another
+ * (no histogram: its tables would cost more than the column), one column
+ * per thread. */
+static void tdm__quant_copied(void *arg, size_t lo, size_t hi) {
+  tdm__qjob *j = arg;
+  const tdm__sarg *x = j->x;
+  size_t n = x->rows, es = x->dt == TDM_F64 ? 8 : 4, rank[2 * RANKS_MAX];
+  double *a = tdm__malloc(n * sizeof *a), g[RANKS_MAX], v[2 * RANKS_MAX];
+  if (!a) {
+    __atomic_store_n(&j->fail, 1, __ATOMIC_RELAXED);
+    return;
+  }
+  for (size_t k = 0; k < j->nq; k++) tdm__q7(j->q[k], n, &rank[2 * k], &rank[2 * k + 1], &g[k]);
+  for (size_t c = lo; c < hi; c++) {
+    const char *col = (const char *)x->p + c * x->ld * es;
+    int nan = 0;
+    for (size_t i = 0; i < n; i++) {
+      a[i] = tdm__get(x, col, i);
+      nan |= a[i] != a[i];
+    }
+    if (nan) {
+      tdm__put_nan(j, c);
+      continue;
+    }
+    for (long long from = 0;;) { /* the next rank not yet in place */
+      long long best = -1;
+      for (size_t r = 0; r < 2 * j->nq; r++)
+        if ((long long)rank[r] >= from && (best < 0 || (long long)rank[r] < best)) best = (long long)rank[r];
+      if (best < 0) break;
+      tdm__select(a, from, (long long)n, best);
+      from = best + 1;
+    }
+    for (size_t r = 0; r < 2 * j->nq; r++) v[r] = a[rank[r]];
+    double *o = (double *)j->out->p + c * j->out->ld;
+    for (size_t k = 0; k < j->nq; k++) o[k] = tdm__lerp(v[2 * k], v[2 * k + 1], g[k]);
+  }
+  tdm__free(a);
+}
+
 tdm_status tdm__cpu_quantile(void *st, const tdm__sarg *x, size_t nq, const double q[],
                              const tdm__sarg *out) {
   const tdm__cpu *c = st;
@@ -222,6 +283,11 @@ tdm_status tdm__cpu_quantile(void *st, const tdm__sarg *x, size_t nq, const doub
   if (x->rows < SELECT_MIN || nq > RANKS_MAX) {
     tdm__par_for(c->threads, x->cols, 1, tdm__quant_sorted, &j);
     TDM__CHECK(j.fail, TDM_ERR_NOMEM, "out of host memory for a sorted copy of %zu elements", x->rows);
+    return TDM_OK;
+  }
+  if (x->rows < HIST_MIN) {
+    tdm__par_for(c->threads, x->cols, 1, tdm__quant_copied, &j);
+    TDM__CHECK(j.fail, TDM_ERR_NOMEM, "out of host memory for a copy of %zu elements", x->rows);
     return TDM_OK;
   }
   j.parts = c->threads < 2 ? 1 : (size_t)(c->threads * 2 < PARTS_MAX ? c->threads * 2 : PARTS_MAX);
