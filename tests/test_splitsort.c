@@ -3,7 +3,7 @@
  * -0/+0, infinities, subnormals and ties; inputs that defeat its sample
  * (a cluster of distinct values between the sampled runs, sorted and
  * reversed input, one value, two values, a huge dynamic range); I64 near
- * both ends of the range; every kernel tier and 1, 2, 3 and 8 threads
+ * both ends of the range; every kernel tier and 1, 2, 3, 8 and 40 threads
  * giving the same bits; and allocation failure at every allocation,
  * which must leave the column unchanged. */
 #include <criterion/criterion.h>
@@ -107,6 +107,7 @@ Test(splitsort, f64_cases_every_tier_and_thread_count) {
   int best = tdm__isa_best();
   tdm__isa_force(TDM__ISA_SCALAR);
   check(u, N, TDM__SPLIT_F64, 8, "bell, scalar tier");
+  check(u, N, TDM__SPLIT_F64, 40, "bell, more threads than parts"); /* 16 parts, 64 groups */
   f64_case(7, x, N), as_bits(x, u, N);
   check(u, N, TDM__SPLIT_F64, 2, "huge range, scalar tier");
   tdm__isa_force(best);

@@ -264,7 +264,8 @@ static void tdm__quant_copied(void *arg, size_t lo, size_t hi) {
     for (long long from = 0;;) { /* the next rank not yet in place */
       long long best = -1;
       for (size_t r = 0; r < 2 * j->nq; r++)
-        if ((long long)rank[r] >= from && (best < 0 || (long long)rank[r] < best)) best = (long long)rank[r];
+        if ((long long)rank[r] >= from && (best < 0 || (long long)rank[r] < best))
+          best = (long long)rank[r];
       if (best < 0) break;
       tdm__select(a, from, (long long)n, best);
       from = best + 1;

@@ -16,7 +16,7 @@ enum { TDM__SPLIT_F64, TDM__SPLIT_I64 }; /* what the 64-bit words of a column ar
 
 typedef struct tdm__splan {
   int kind;        /* TDM__SPLIT_F64 or _I64 */
-  int s1, s2;      /* level-1 bin = (key >> s1) - base + 1, clamped to [0, BINS-1]; cell bits at s2 */
+  int s1, s2;      /* bin = (key >> s1) - base + 1, clamped to [0, BINS-1]; cell bits at s2 */
   uint64_t base;   /* the sample's smallest key >> s1 */
   uint32_t *lut1;  /* per bin: index into lut2 << 1, | 1 for a heavy bin (256 cells) */
   uint16_t *lut2;  /* bucket of a light bin or of a heavy bin's cell; 4 entries of padding */
@@ -47,13 +47,15 @@ static inline unsigned tdm__split_bucket(const tdm__splan *P, uint64_t k) {
 
 /* Builds P from ns sample keys standing for n elements, aiming at buckets
  * of `target` elements. Nonzero: out of memory (P holds nothing). */
-int tdm__splan_build(tdm__splan *P, int kind, const uint64_t *sample, size_t ns, size_t n, size_t target);
+int tdm__splan_build(tdm__splan *P, int kind, const uint64_t *sample, size_t ns, size_t n,
+                     size_t target);
 void tdm__splan_free(tdm__splan *P);
 
 /* keys[i], ids[i] := the key and bucket of raw word x[i], i < n. */
 typedef void (*tdm__split_cls_fn)(const tdm__splan *P, const uint64_t *x, size_t n, uint64_t *keys,
                                   uint32_t *ids);
-void tdm__split_cls_c(const tdm__splan *P, const uint64_t *x, size_t n, uint64_t *keys, uint32_t *ids);
+void tdm__split_cls_c(const tdm__splan *P, const uint64_t *x, size_t n, uint64_t *keys,
+                      uint32_t *ids);
 void tdm__split_cls_avx512(const tdm__splan *P, const uint64_t *x, size_t n, uint64_t *keys,
                            uint32_t *ids);
 

@@ -26,7 +26,8 @@ void tdm__splan_free(tdm__splan *P) {
   P->lut1 = NULL, P->lut2 = NULL, P->lo = P->hi = NULL;
 }
 
-int tdm__splan_build(tdm__splan *P, int kind, const uint64_t *s, size_t ns, size_t n, size_t target) {
+int tdm__splan_build(tdm__splan *P, int kind, const uint64_t *s, size_t ns, size_t n,
+                     size_t target) {
   const size_t B = TDM__SPLIT_BINS, C = TDM__SPLIT_SUB;
   uint64_t mn = UINT64_MAX, mx = 0;
   for (size_t i = 0; i < ns; i++) {
@@ -86,7 +87,7 @@ int tdm__splan_build(tdm__splan *P, int kind, const uint64_t *s, size_t ns, size
     }
   }
   P->hi[bk] = UINT64_MAX;
-  memset(P->lut2 + at, 0, 4 * sizeof *P->lut2); /* a 32-bit gather of the last entry reads past it */
+  memset(P->lut2 + at, 0, 4 * sizeof *P->lut2); /* a 32-bit gather of the last entry overreads */
   P->nb = bk + 1;
   tdm__free(h1);
   tdm__free(hid);

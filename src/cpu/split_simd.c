@@ -13,9 +13,11 @@
 TDM__AVX512 void tdm__split_cls_avx512(const tdm__splan *P, const uint64_t *x, size_t n,
                                        uint64_t *keys, uint32_t *ids) {
   const __m512i sign = _mm512_set1_epi64((long long)(1ull << 63)), ones = _mm512_set1_epi64(-1);
-  const __m512i absm = _mm512_set1_epi64(0x7fffffffffffffffll), inf = _mm512_set1_epi64(0x7ff0000000000000ll);
+  const __m512i absm = _mm512_set1_epi64(0x7fffffffffffffffll);
+  const __m512i inf = _mm512_set1_epi64(0x7ff0000000000000ll);
   const __m512i base = _mm512_set1_epi64((long long)P->base);
-  const __m512i top = _mm512_set1_epi64(TDM__SPLIT_BINS - 2), cellm = _mm512_set1_epi64(TDM__SPLIT_SUB - 1);
+  const __m512i top = _mm512_set1_epi64(TDM__SPLIT_BINS - 2);
+  const __m512i cellm = _mm512_set1_epi64(TDM__SPLIT_SUB - 1);
   const __m512i one = _mm512_set1_epi64(1);
   const __m128i s1 = _mm_cvtsi32_si128(P->s1), s2 = _mm_cvtsi32_si128(P->s2);
   const int f64 = P->kind == TDM__SPLIT_F64;
@@ -35,7 +37,8 @@ TDM__AVX512 void tdm__split_cls_avx512(const tdm__splan *P, const uint64_t *x, s
     t = _mm512_min_epu64(_mm512_maskz_sub_epi64((__mmask8)~below, t, base), top);
     t = _mm512_mask_add_epi64(t, (__mmask8)~below, t, one); /* as tdm__split_bucket */
     __m512i e = _mm512_cvtepu32_epi64(_mm512_i64gather_epi32(t, (const int *)P->lut1, 4));
-    __m512i cell = _mm512_maskz_and_epi64(_mm512_test_epi64_mask(e, one), _mm512_srl_epi64(k, s2), cellm);
+    __mmask8 heavy = _mm512_test_epi64_mask(e, one);
+    __m512i cell = _mm512_maskz_and_epi64(heavy, _mm512_srl_epi64(k, s2), cellm);
     __m512i at = _mm512_add_epi64(_mm512_srli_epi64(e, 1), cell);
     __m256i id = _mm512_i64gather_epi32(at, (const int *)P->lut2, 2); /* 2 bytes wanted, 4 read */
     _mm512_storeu_si512(keys + i, k);

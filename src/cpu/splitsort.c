@@ -32,6 +32,7 @@
 #define BIG 4                    /* buckets over BIG x target are sorted in place */
 #define SMALL 32                 /* insertion sort below this */
 #define BATCH 512                /* values classified per kernel call */
+#define PARTS_MAX 16             /* parts of the move, and a quarter of the bucket groups */
 #define SAMPLE_CHUNKS 256
 #define SAMPLE_CHUNK 1024
 #define NONE UINT32_MAX
@@ -248,7 +249,8 @@ static size_t tdm__sgather(const tdm__ssort *s, size_t j, uint64_t *a, uint64_t 
 
 /* The same for an inner bucket, whose key range the plan knows: the copy
  * counts the fine index's digits on the way (h). */
-static void tdm__sgather_count(const tdm__ssort *s, size_t j, uint64_t *a, tdm__sfine f, uint32_t *h) {
+static void tdm__sgather_count(const tdm__ssort *s, size_t j, uint64_t *a, tdm__sfine f,
+                               uint32_t *h) {
   memset(h, 0, sizeof *h << f.w0);
   memset(h + 2048, 0, sizeof *h << f.w1);
   uint32_t m0 = (1u << f.w0) - 1;
@@ -310,7 +312,10 @@ static void tdm__sgroups(void *arg, size_t lo, size_t hi) {
 int tdm__splitsort64(int nthreads, int kind, uint64_t *x, size_t n) {
   if (nthreads < 1) nthreads = 1;
   tdm__splan P = {0};
-  tdm__ssort s = {.P = &P, .x = x, .n = n, .parts = (size_t)nthreads};
+  /* more parts than PARTS_MAX add staging tables, not speed (the move is
+   * bound by memory) */
+  tdm__ssort s = {.P = &P, .x = x, .n = n};
+  s.parts = nthreads < PARTS_MAX ? (size_t)nthreads : PARTS_MAX;
   size_t ns = n < SAMPLE_CHUNKS * SAMPLE_CHUNK ? n : SAMPLE_CHUNKS * SAMPLE_CHUNK;
   uint64_t *smp = tdm__malloc(ns * sizeof *smp), *big = NULL;
   if (!smp) return 1;
@@ -319,7 +324,8 @@ int tdm__splitsort64(int nthreads, int kind, uint64_t *x, size_t n) {
   } else { /* evenly spaced runs: cheap to read, and sorted input is sampled evenly */
     for (size_t c = 0; c < SAMPLE_CHUNKS; c++) {
       size_t o = (n - SAMPLE_CHUNK) / (SAMPLE_CHUNKS - 1) * c;
-      for (size_t i = 0; i < SAMPLE_CHUNK; i++) smp[c * SAMPLE_CHUNK + i] = tdm__split_key(kind, x[o + i]);
+      for (size_t i = 0; i < SAMPLE_CHUNK; i++)
+        smp[c * SAMPLE_CHUNK + i] = tdm__split_key(kind, x[o + i]);
     }
   }
   size_t target = n / 32768 + 1 > TARGET ? n / 32768 + 1 : TARGET;
@@ -339,7 +345,7 @@ int tdm__splitsort64(int nthreads, int kind, uint64_t *x, size_t n) {
   s.stage = tdm__malloc(s.parts * s.nb * sizeof *s.stage);
   s.fill = tdm__malloc(s.parts * s.nb);
   s.start = tdm__malloc((s.nb + 1) * sizeof *s.start);
-  s.ngroups = s.nb < (size_t)nthreads * 4 ? s.nb : (size_t)nthreads * 4;
+  s.ngroups = s.nb < s.parts * 4 ? s.nb : s.parts * 4; /* each with its own scratch */
   s.gfirst = tdm__malloc((s.ngroups + 1) * sizeof *s.gfirst);
   s.hist = tdm__malloc(s.ngroups * 4096 * sizeof *s.hist);
   bad = !s.tmp || !s.bnext || !s.bfill || !s.st || !s.stage || !s.fill || !s.start || !s.gfirst ||
