@@ -81,6 +81,23 @@ static void tdm__select(double *a, long long lo, long long hi, long long k) {
     for (long long j = i; j > lo && a[j - 1] > a[j]; j--) tdm__swap(&a[j - 1], &a[j]);
 }
 
+/* Puts a[r - base] where a sort would, for every rank r in rank[0..nr)
+ * with base <= r < base + m: the ranks in ascending order, each selected
+ * in what is left above the one before. */
+static void tdm__select_ranks(double *a, long long m, const size_t *rank, size_t nr,
+                              long long base) {
+  for (long long from = 0;;) {
+    long long best = -1;
+    for (size_t r = 0; r < nr; r++) {
+      long long lr = (long long)rank[r] - base;
+      if (lr >= from && lr < m && (best < 0 || lr < best)) best = lr;
+    }
+    if (best < 0) break;
+    tdm__select(a, from, m, best);
+    from = best + 1;
+  }
+}
+
 typedef struct {
   const tdm__sarg *x, *out;
   size_t nq;
@@ -178,21 +195,9 @@ static int tdm__quant_select(tdm__qjob *j, int threads, size_t c) {
     }
   }
   tdm__par_for(threads, j->parts, 1, tdm__qgather, j);
-  /* each bucket: its ranks ascending, selected one after another */
-  for (size_t s = 0; s < nb; s++) {
-    double *a = j->gath + bstart[s];
-    long long m = (long long)tot[nbk[s]], from = 0;
-    for (;;) {
-      long long best = -1;
-      for (size_t r = 0; r < 2 * j->nq; r++) {
-        long long lr = (long long)rank[r] - (long long)bcum[s];
-        if (lr >= from && lr < m && (best < 0 || lr < best)) best = lr;
-      }
-      if (best < 0) break;
-      tdm__select(a, from, m, best);
-      from = best + 1;
-    }
-  }
+  for (size_t s = 0; s < nb; s++) /* each bucket's ranks */
+    tdm__select_ranks(j->gath + bstart[s], (long long)tot[nbk[s]], rank, 2 * j->nq,
+                      (long long)bcum[s]);
   for (size_t k = 0; k < j->nq; k++) {
     size_t s0 = rslot[2 * k], s1 = rslot[2 * k + 1];
     vl[k] = j->gath[bstart[s0] + (rank[2 * k] - bcum[s0])];
@@ -261,15 +266,7 @@ static void tdm__quant_copied(void *arg, size_t lo, size_t hi) {
       tdm__put_nan(j, c);
       continue;
     }
-    for (long long from = 0;;) { /* the next rank not yet in place */
-      long long best = -1;
-      for (size_t r = 0; r < 2 * j->nq; r++)
-        if ((long long)rank[r] >= from && (best < 0 || (long long)rank[r] < best))
-          best = (long long)rank[r];
-      if (best < 0) break;
-      tdm__select(a, from, (long long)n, best);
-      from = best + 1;
-    }
+    tdm__select_ranks(a, (long long)n, rank, 2 * j->nq, 0);
     for (size_t r = 0; r < 2 * j->nq; r++) v[r] = a[rank[r]];
     double *o = (double *)j->out->p + c * j->out->ld;
     for (size_t k = 0; k < j->nq; k++) o[k] = tdm__lerp(v[2 * k], v[2 * k + 1], g[k]);
