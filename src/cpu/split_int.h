@@ -8,6 +8,9 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
+
+#include "cpu/sort_int.h"
 
 #define TDM__SPLIT_BINS 65536u /* level-1 bins: 16 bits below the sample's common prefix */
 #define TDM__SPLIT_SUB 256u    /* a heavy bin's level-2 cells: its next 8 bits */
@@ -24,16 +27,18 @@ typedef struct tdm__splan {
   uint64_t *lo, *hi; /* per bucket: the keys it can hold; 0 and UINT64_MAX for the end buckets */
 } tdm__splan;
 
-/* The order-preserving key of one raw word (NaN: the largest key). */
+/* The order-preserving key of one raw word (sort_int.h's, on the bits). */
 static inline uint64_t tdm__split_key(int kind, uint64_t u) {
   if (kind == TDM__SPLIT_I64) return u ^ ((uint64_t)1 << 63);
-  if ((u & ~((uint64_t)1 << 63)) > 0x7ff0000000000000ull) return UINT64_MAX;
-  return (u >> 63) ? ~u : u ^ ((uint64_t)1 << 63);
+  double v;
+  memcpy(&v, &u, 8);
+  return tdm__key_f64(v);
 }
 static inline uint64_t tdm__split_unkey(int kind, uint64_t k) {
   if (kind == TDM__SPLIT_I64) return k ^ ((uint64_t)1 << 63);
-  if (k == UINT64_MAX) return 0x7ff8000000000000ull; /* the one NaN a sort gives */
-  return (k >> 63) ? k ^ ((uint64_t)1 << 63) : ~k;
+  double v = tdm__unkey_f64(k);
+  memcpy(&k, &v, 8);
+  return k;
 }
 
 static inline unsigned tdm__split_bucket(const tdm__splan *P, uint64_t k) {
