@@ -24,7 +24,6 @@ typedef struct tdm__splan {
   uint32_t *lut1;  /* per bin: index into lut2 << 1, | 1 for a heavy bin (256 cells) */
   uint16_t *lut2;  /* bucket of a light bin or of a heavy bin's cell; 4 entries of padding */
   size_t nb;       /* buckets (<= 65536) */
-  uint64_t *lo, *hi; /* per bucket: the keys it can hold; 0 and UINT64_MAX for the end buckets */
 } tdm__splan;
 
 /* The order-preserving key of one raw word (sort_int.h's, on the bits). */

@@ -22,8 +22,7 @@ void tdm__split_cls_c(const tdm__splan *P, const uint64_t *x, size_t n, uint64_t
 void tdm__splan_free(tdm__splan *P) {
   tdm__free(P->lut1);
   tdm__free(P->lut2);
-  tdm__free(P->lo);
-  P->lut1 = NULL, P->lut2 = NULL, P->lo = P->hi = NULL;
+  P->lut1 = NULL, P->lut2 = NULL;
 }
 
 int tdm__splan_build(tdm__splan *P, int kind, const uint64_t *s, size_t ns, size_t n,
@@ -38,7 +37,7 @@ int tdm__splan_build(tdm__splan *P, int kind, const uint64_t *s, size_t ns, size
   int s1 = hb + 1 - 16;
   if (s1 < 0) s1 = 0;
   while ((mx >> s1) - (mn >> s1) > B - 3) s1++; /* the sample's bins are 1 .. B-2 */
-  *P = (tdm__splan){kind, s1, s1 >= 8 ? s1 - 8 : 0, mn >> s1, NULL, NULL, 0, NULL, NULL};
+  *P = (tdm__splan){kind, s1, s1 >= 8 ? s1 - 8 : 0, mn >> s1, NULL, NULL, 0};
   uint32_t *h1 = tdm__calloc(B, sizeof *h1), *hid = tdm__malloc(B * sizeof *hid);
   if (!h1 || !hid) goto oom;
   for (size_t i = 0; i < ns; i++) h1[(s[i] >> s1) - P->base + 1]++;
@@ -49,8 +48,7 @@ int tdm__splan_build(tdm__splan *P, int kind, const uint64_t *s, size_t ns, size
   uint32_t *h2 = tdm__calloc(nh * C + 1, sizeof *h2);
   P->lut1 = tdm__malloc(B * sizeof *P->lut1);
   P->lut2 = tdm__malloc((B + nh * C + 4) * sizeof *P->lut2);
-  P->lo = tdm__malloc(2 * 65536 * sizeof *P->lo);
-  if (!h2 || !P->lut1 || !P->lut2 || !P->lo) {
+  if (!h2 || !P->lut1 || !P->lut2) {
     tdm__free(h2);
     goto oom;
   }
@@ -61,32 +59,18 @@ int tdm__splan_build(tdm__splan *P, int kind, const uint64_t *s, size_t ns, size
   /* Deal bins and cells into buckets. Any two neighbouring buckets hold
    * more than target of the estimate and the target is at least n / 32768
    * (splitsort.c), so the count stays near 2^16; the cap is a backstop. */
-  /* Bucket k holds keys in [lo[k], hi[k]]: a superset of what the map
-   * sends it, which is all its in-cache sort relies on. A bin whose keys
-   * would lie beyond the largest key (it holds none) saturates. */
   size_t at = 0, bk = 0;
   double acc = 0;
-  uint64_t top = UINT64_MAX >> s1;
-  P->hi = P->lo + 65536;
-  P->lo[0] = 0;
   for (size_t b = 0; b < B; b++) {
     size_t cells = hid[b] == UINT32_MAX ? 1 : C;
     P->lut1[b] = (uint32_t)(at << 1) | (cells > 1);
     for (size_t j = 0; j < cells; j++) {
       double c = (cells > 1 ? h2[(size_t)hid[b] * C + j] : h1[b]) * scale;
-      if (acc > 0 && acc + c > (double)target && bk < 65535) {
-        /* b >= 1 here: bin b holds (key >> s1) == base + b - 1 */
-        int sat = P->base + b - 1 > top;
-        uint64_t lo = sat ? UINT64_MAX : ((P->base + b - 1) << s1) | ((uint64_t)j << P->s2);
-        P->hi[bk] = sat || lo == 0 ? UINT64_MAX : lo - 1;
-        P->lo[++bk] = lo;
-        acc = 0;
-      }
+      if (acc > 0 && acc + c > (double)target && bk < 65535) bk++, acc = 0;
       P->lut2[at++] = (uint16_t)bk;
       acc += c;
     }
   }
-  P->hi[bk] = UINT64_MAX;
   memset(P->lut2 + at, 0, 4 * sizeof *P->lut2); /* a 32-bit gather of the last entry overreads */
   P->nb = bk + 1;
   tdm__free(h1);

@@ -147,36 +147,35 @@ static void tdm__sins(uint64_t *a, size_t n) {
   }
 }
 
-/* The fine index of a stretch of n keys in [mn, mx]: the top F bits of
- * key - mn (F about log2 n + 3, so runs of one index are short), split
- * into two LSD digits of w0 and F - w0 bits. */
-typedef struct {
-  uint64_t mn;
-  int sh, w0, w1;
-} tdm__sfine;
-
-static tdm__sfine tdm__sfine_of(size_t n, uint64_t mn, uint64_t mx) {
+/* Sorts keys a[0..n) in [mn, mx] with b[0..n) as scratch and h as
+ * 2 x 2048 counts: two LSD passes on a fine index, the top F bits of
+ * key - mn (F about log2 n + 3, so runs of one index are short), then each
+ * run of one index on its own. Each level drops at least 9 bits of range,
+ * so the recursion is shallow. */
+static void tdm__srun(uint64_t *a, uint64_t *b, size_t n, uint64_t mn, uint64_t mx, uint32_t *h) {
+  if (n <= SMALL) {
+    tdm__sins(a, n);
+    return;
+  }
+  if (mn == mx) return;
   int F = 64 - __builtin_clzll((uint64_t)n - 1) + 3;
   if (F > 22) F = 22;
-  int rb = mx == mn ? 0 : 64 - __builtin_clzll(mx - mn), sh = rb - F;
+  int rb = 64 - __builtin_clzll(mx - mn), sh = rb - F;
   if (sh < 0) sh = 0, F = rb;
-  return (tdm__sfine){mn, sh, F / 2, F - F / 2};
-}
-
-static void tdm__srun(uint64_t *a, uint64_t *b, size_t n, uint64_t mn, uint64_t mx, uint32_t *h);
-
-/* Sorts a[0..n) whose digit counts are in h (2 x 2048), b as scratch:
- * the two LSD passes, then each run of one fine index on its own. Each
- * level drops at least 9 bits of range, so the recursion is shallow. */
-static void tdm__scounted(uint64_t *a, uint64_t *b, size_t n, tdm__sfine f, uint32_t *h) {
-  const uint64_t mn = f.mn;
-  const int sh = f.sh, w0 = f.w0;
+  int w0 = F / 2, w1 = F - w0;
   uint32_t m0 = (1u << w0) - 1, *h0 = h, *h1 = h + 2048, r0 = 0, r1 = 0;
+  memset(h0, 0, sizeof *h0 << w0);
+  memset(h1, 0, sizeof *h1 << w1);
+  for (size_t i = 0; i < n; i++) {
+    uint64_t x = (a[i] - mn) >> sh;
+    h0[x & m0]++;
+    h1[x >> w0]++;
+  }
   for (uint32_t v = 0; v <= m0; v++) {
     uint32_t c = h0[v];
     h0[v] = r0, r0 += c;
   }
-  for (uint32_t v = 0; v < (1u << f.w1); v++) {
+  for (uint32_t v = 0; v < (1u << w1); v++) {
     uint32_t c = h1[v];
     h1[v] = r1, r1 += c;
   }
@@ -204,29 +203,6 @@ static void tdm__scounted(uint64_t *a, uint64_t *b, size_t n, tdm__sfine f, uint
   }
 }
 
-static void tdm__scount(const uint64_t *a, size_t n, tdm__sfine f, uint32_t *h) {
-  memset(h, 0, sizeof *h << f.w0);
-  memset(h + 2048, 0, sizeof *h << f.w1);
-  uint32_t m0 = (1u << f.w0) - 1;
-  for (size_t i = 0; i < n; i++) {
-    uint64_t x = (a[i] - f.mn) >> f.sh;
-    h[x & m0]++;
-    h[2048 + (x >> f.w0)]++;
-  }
-}
-
-/* Sorts keys a[0..n) in [mn, mx] with b[0..n) as scratch. */
-static void tdm__srun(uint64_t *a, uint64_t *b, size_t n, uint64_t mn, uint64_t mx, uint32_t *h) {
-  if (n <= SMALL) {
-    tdm__sins(a, n);
-    return;
-  }
-  if (mn == mx) return;
-  tdm__sfine f = tdm__sfine_of(n, mn, mx);
-  tdm__scount(a, n, f, h);
-  tdm__scounted(a, b, n, f, h);
-}
-
 /* Bucket j's keys into a (its length), with their min and max. */
 static size_t tdm__sgather(const tdm__ssort *s, size_t j, uint64_t *a, uint64_t *mn, uint64_t *mx) {
   size_t at = 0;
@@ -245,28 +221,6 @@ static size_t tdm__sgather(const tdm__ssort *s, size_t j, uint64_t *a, uint64_t 
     }
   *mn = lo, *mx = hi;
   return at;
-}
-
-/* The same for an inner bucket, whose key range the plan knows: the copy
- * counts the fine index's digits on the way (h). */
-static void tdm__sgather_count(const tdm__ssort *s, size_t j, uint64_t *a, tdm__sfine f,
-                               uint32_t *h) {
-  memset(h, 0, sizeof *h << f.w0);
-  memset(h + 2048, 0, sizeof *h << f.w1);
-  uint32_t m0 = (1u << f.w0) - 1;
-  size_t at = 0;
-  for (size_t p = 0; p < s->parts; p++)
-    for (uint32_t q = s->st[p * s->nb + j].head; q != NONE; q = s->bnext[q]) {
-      const uint64_t *src = s->tmp + (size_t)q * s->bs;
-      if (s->bnext[q] != NONE) __builtin_prefetch(s->tmp + (size_t)s->bnext[q] * s->bs);
-      for (uint32_t i = 0, c = s->bfill[q]; i < c; i++) {
-        uint64_t k = src[i], x = (k - f.mn) >> f.sh;
-        a[at + i] = k;
-        h[x & m0]++;
-        h[2048 + (x >> f.w0)]++;
-      }
-      at += s->bfill[q];
-    }
 }
 
 /* Keys a[0..n) back to values at o (streamed: o is not read again soon). */
@@ -291,14 +245,8 @@ static void tdm__sgroups(void *arg, size_t lo, size_t hi) {
     for (size_t j = s->gfirst[g]; j < s->gfirst[g + 1]; j++) {
       size_t len = tdm__slen(s, j);
       if (len == 0 || len > s->cap) continue; /* the big ones are done */
-      if (j == 0 || j + 1 == s->nb || len <= SMALL) { /* the end buckets: any keys */
-        tdm__sgather(s, j, a, &mn, &mx);
-        tdm__srun(a, b, len, mn, mx, h);
-      } else {
-        tdm__sfine f = tdm__sfine_of(len, s->P->lo[j], s->P->hi[j]);
-        tdm__sgather_count(s, j, a, f, h);
-        tdm__scounted(a, b, len, f, h);
-      }
+      tdm__sgather(s, j, a, &mn, &mx);
+      tdm__srun(a, b, len, mn, mx, h);
       tdm__sout(s->P->kind, a, s->x + s->start[j], len);
     }
 #ifdef TDM__ISA_X86
