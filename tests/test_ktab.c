@@ -140,6 +140,7 @@ Test(ktab, each_level_points_at_its_kernels) {
                 "level %d: X'WX is syrk's", l);
     }
     cr_assert_eq(t->split_cls, avx512 ? tdm__split_cls_avx512 : tdm__split_cls_c, "level %d", l);
+    cr_assert_eq(t->split_scan, avx512 ? tdm__split_scan_avx512 : tdm__split_scan_c, "level %d", l);
     cr_assert_eq(t->rng_vec, avx2, "level %d", l);
     cr_assert_str_eq(t->reduce_name, avx2 ? "avx2" : "c");
     cr_assert_str_eq(t->rng_name, avx512 ? "avx512" : avx2 ? "avx2" : "scalar");
@@ -286,6 +287,32 @@ Test(ktab, rng_fills_equal_the_reference) {
     }
   tdm__isa_force(-1);
   tdm_ctx_destroy(ctx);
+}
+
+/* The long sort's fine-count scan: every level's prefix sums and list of
+ * bins over 2 equal a serial loop's, for counts of 0 to 40 in each of 16,
+ * 48 and 2^16 bins. */
+Test(ktab, split_scan_equals_a_serial_loop) {
+  enum { MAXB = 1 << 16 };
+  static uint32_t h0[MAXB], h1[MAXB], want[MAXB], l1[MAXB + 1], wl[MAXB];
+  size_t sizes[3] = {16, 48, MAXB};
+  for (int z = 0; z < 3; z++) {
+    size_t nb = sizes[z], nw = 0;
+    uint32_t run = 0;
+    for (size_t v = 0; v < nb; v++) {
+      uint64_t m = ts_mix(v + 1000 * (uint64_t)z);
+      h0[v] = m % 4 ? (uint32_t)(m >> 8) % 4 : (uint32_t)(m >> 8) % 41;
+      want[v] = run, run += h0[v];
+      if (h0[v] > 2) wl[nw++] = (uint32_t)v;
+    }
+    for (int l = TDM__ISA_SCALAR; l <= tdm__isa_best(); l++) {
+      memcpy(h1, h0, nb * sizeof *h1);
+      uint32_t nl = tdm__ktab_at(l)->split_scan(h1, nb, l1);
+      cr_assert_eq(nl, nw, "%zu bins, level %d: %u listed, not %zu", nb, l, nl, nw);
+      cr_assert_eq(memcmp(h1, want, nb * sizeof *h1), 0, "%zu bins, level %d: sums differ", nb, l);
+      cr_assert_eq(memcmp(l1, wl, nw * sizeof *l1), 0, "%zu bins, level %d: lists differ", nb, l);
+    }
+  }
 }
 
 /* The long sort's classify kernel: every level's keys and bucket ids equal

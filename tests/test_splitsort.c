@@ -89,6 +89,10 @@ static const char *f64_case(int c, double *x, size_t n) {
   case 9: /* mostly NaN */
     for (size_t i = 0; i < n; i++) x[i] = ts_uniform(&r, 0, 1) < 0.9 ? NAN : ts_uniform(&r, -1, 1);
     return "mostly NaN";
+  case 10: /* a rounded bell: fine bins of 3 to 40 equal keys in every bucket */
+    for (size_t i = 0; i < n; i++)
+      x[i] = round((ts_uniform(&r, -1, 1) + ts_uniform(&r, -1, 1)) * (i % 2 ? 1e4 : 1e3)) * 1e-4;
+    return "rounded";
   default: return NULL;
   }
 }
@@ -128,6 +132,56 @@ Test(splitsort, clusters_between_the_sampled_runs) {
   as_bits(x, u, n);
   check(u, n, TDM__SPLIT_F64, 2, "unsampled clusters");
   free(x), free(u);
+}
+
+/* The plan's bucket ranges partition the key space in order: each
+ * nonempty range starts one past the last one's end, its ends map to its
+ * bucket, and sampled and random keys fall in their bucket's range. */
+static void check_ranges(int kind, const uint64_t *smp, size_t ns, const char *what) {
+  tdm__splan P;
+  cr_assert_eq(tdm__splan_build(&P, kind, smp, ns, (size_t)1 << 27, 1 << 14), 0);
+  uint64_t *lo = malloc(P.nb * 8), *hi = malloc(P.nb * 8), next = 0;
+  tdm__splan_ranges(&P, lo, hi);
+  for (size_t q = 0; q < P.nb; q++) {
+    if (lo[q] == 0 && hi[q] == 0 && tdm__split_bucket(&P, 0) != q) continue; /* no key maps here */
+    cr_assert_eq(lo[q], next, "%s: bucket %zu starts at %#llx, not %#llx", what, q,
+                 (unsigned long long)lo[q], (unsigned long long)next);
+    cr_assert_leq(lo[q], hi[q], "%s: bucket %zu", what, q);
+    cr_assert_eq(tdm__split_bucket(&P, lo[q]), q, "%s: bucket %zu's low end", what, q);
+    cr_assert_eq(tdm__split_bucket(&P, hi[q]), q, "%s: bucket %zu's high end", what, q);
+    next = hi[q] + 1;
+    if (hi[q] == UINT64_MAX) break;
+  }
+  cr_assert_eq(next, 0, "%s: the ranges end at %#llx, not at the top", what,
+               (unsigned long long)(next - 1));
+  for (size_t i = 0; i < ns + 20000; i++) {
+    uint64_t k = i < ns ? smp[i] : ts_mix(i);
+    unsigned q = tdm__split_bucket(&P, k);
+    cr_assert(lo[q] <= k && k <= hi[q], "%s: key %#llx outside bucket %u", what,
+              (unsigned long long)k, q);
+  }
+  free(lo), free(hi);
+  tdm__splan_free(&P);
+}
+
+Test(splitsort, plan_ranges_partition_the_keys) {
+  enum { NS = 1 << 16 };
+  uint64_t *s = malloc(NS * 8);
+  ts_rng r;
+  ts_seed(&r, 21);
+  for (size_t i = 0; i < NS; i++) { /* a bell: heavy bins cut into cells */
+    double v = ts_uniform(&r, -1, 1) + ts_uniform(&r, -1, 1);
+    memcpy(&s[i], &v, 8);
+    s[i] = tdm__split_key(TDM__SPLIT_F64, s[i]);
+  }
+  check_ranges(TDM__SPLIT_F64, s, NS, "bell");
+  for (size_t i = 0; i < NS; i++) s[i] = ts_mix(i) >> 50; /* keys at the bottom: base 0 */
+  check_ranges(TDM__SPLIT_I64, s, NS, "bottom");
+  for (size_t i = 0; i < NS; i++) s[i] = UINT64_MAX - (ts_mix(i) >> 44); /* bins past the top */
+  check_ranges(TDM__SPLIT_I64, s, NS, "top");
+  for (size_t i = 0; i < NS; i++) s[i] = ts_mix(i + 7);
+  check_ranges(TDM__SPLIT_I64, s, NS, "uniform");
+  free(s);
 }
 
 Test(splitsort, i64_both_ends_of_the_range) {

@@ -27,7 +27,8 @@ static void tdm__ktab_fill(tdm__ktab *t, int level) {
                    .rng_gamma = tdm__rng_range_c,
                    .rng_beta = tdm__rng_range_c,
                    .rng_reject = tdm__rng_range_c,
-                   .split_cls = tdm__split_cls_c};
+                   .split_cls = tdm__split_cls_c,
+                   .split_scan = tdm__split_scan_c};
 #ifdef TDM__ISA_X86
   if (level >= TDM__ISA_SSE2 && tdm__visa_sse2.f64) t->vexec = &tdm__visa_sse2;
   if (level >= TDM__ISA_AVX2) {
@@ -53,6 +54,7 @@ static void tdm__ktab_fill(tdm__ktab *t, int level) {
     t->rng_gamma = tdm__rng_gamma_avx512;
     t->rng_beta = tdm__rng_beta_avx512;
     t->split_cls = tdm__split_cls_avx512;
+    t->split_scan = tdm__split_scan_avx512;
   }
 #endif
 }

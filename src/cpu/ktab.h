@@ -51,9 +51,10 @@ typedef struct tdm__ktab {
   tdm__gram_f32_fn gram_f32;
   tdm__gram_fill_f64_fn gram_fill_f64;
   tdm__gram_fill_f32_fn gram_fill_f32;
-  /* the long sort's classify kernel (split_int.h) */
+  /* the long sort's classify and fine-count scan kernels (split_int.h) */
   void (*split_cls)(const struct tdm__splan *P, const uint64_t *x, size_t n, uint64_t *keys,
                     uint32_t *ids);
+  uint32_t (*split_scan)(uint32_t *h, size_t nbin, uint32_t *list);
 } tdm__ktab;
 
 /* The table in force (the probe runs on first use). */

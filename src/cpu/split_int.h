@@ -1,8 +1,10 @@
 /* split_int.h -- the sample-split sort of long 64-bit-key columns
  * (splitsort.c): its plan (split_plan.c), a map from a key's leading bits
  * to one of nb buckets of about equal expected size whose key ranges are
- * in order, and the kernel that turns raw values into keys and bucket ids
- * (plain C here, AVX-512 in split_simd.c, chosen by the kernel table). */
+ * in order; the kernels that turn raw values into keys and bucket ids and
+ * that scan a bucket's fine counts (plain C, AVX-512 in split_simd.c,
+ * chosen by the kernel table); the sort's state, shared with the in-cache
+ * sort of one bucket (split_bucket.c). */
 #ifndef TDM_SPLIT_INT_H
 #define TDM_SPLIT_INT_H
 
@@ -54,6 +56,9 @@ static inline unsigned tdm__split_bucket(const tdm__splan *P, uint64_t k) {
 int tdm__splan_build(tdm__splan *P, int kind, const uint64_t *sample, size_t ns, size_t n,
                      size_t target);
 void tdm__splan_free(tdm__splan *P);
+/* lo[q], hi[q] := the least and greatest keys the plan maps to bucket q
+ * (0, 0 for a bucket no key maps to). */
+void tdm__splan_ranges(const tdm__splan *P, uint64_t *lo, uint64_t *hi);
 
 /* keys[i], ids[i] := the key and bucket of raw word x[i], i < n. */
 typedef void (*tdm__split_cls_fn)(const tdm__splan *P, const uint64_t *x, size_t n, uint64_t *keys,
@@ -62,5 +67,54 @@ void tdm__split_cls_c(const tdm__splan *P, const uint64_t *x, size_t n, uint64_t
                       uint32_t *ids);
 void tdm__split_cls_avx512(const tdm__splan *P, const uint64_t *x, size_t n, uint64_t *keys,
                            uint32_t *ids);
+
+/* h[0..nbin) := its exclusive prefix sums (nbin a multiple of 16); list
+ * gets, in order, the bins that counted more than 2 (room for one more
+ * entry than it returns); returns how many. */
+typedef uint32_t (*tdm__split_scan_fn)(uint32_t *h, size_t nbin, uint32_t *list);
+uint32_t tdm__split_scan_c(uint32_t *h, size_t nbin, uint32_t *list);
+uint32_t tdm__split_scan_avx512(uint32_t *h, size_t nbin, uint32_t *list);
+
+/* ---- the sort's state (splitsort.c) ----------------------------------- */
+
+#define TDM__SPLIT_FINE 16 /* at most 2^16 fine bins per bucket */
+
+typedef struct { /* one (part, bucket) */
+  uint64_t *pos, *end; /* the free part of its current block */
+  uint32_t head, cur;  /* first and current block of its chain */
+  size_t count;
+} tdm__sbk;
+
+typedef struct {
+  const tdm__splan *P;
+  tdm__split_cls_fn cls;
+  tdm__split_scan_fn scan;
+  uint64_t *x;
+  size_t n, parts, span, nb, bs;
+  uint64_t *tmp;           /* blocks of bs keys */
+  uint32_t *bnext, *bfill; /* per block: next in its chain (UINT32_MAX: none), keys held */
+  uint32_t nblk;           /* blocks handed out (atomic) */
+  tdm__sbk *st;            /* parts x nb */
+  uint64_t (*stage)[8];    /* parts x nb staging lines */
+  uint8_t *fill;           /* parts x nb: keys in each staging line */
+  size_t *start;           /* nb + 1: each bucket's place in the column */
+  uint64_t *lo, *hi;       /* nb: each bucket's key range (tdm__splan_ranges) */
+  size_t ngroups, *gfirst; /* bucket groups [gfirst[g], gfirst[g+1]) */
+  uint64_t *work;          /* per group: 2 x cap keys */
+  uint32_t *hist;          /* per group: TDM__SPLIT_HIST counts */
+  uint32_t *list;          /* per group: cap / 3 + 2 bins */
+  size_t cap;
+} tdm__ssort;
+
+#define TDM__SPLIT_HIST ((1u << TDM__SPLIT_FINE) + 4096u) /* fine bins, then tdm__split_run's */
+
+/* Sorts keys a[0..n) in [mn, mx] with b[0..n) as scratch and h as 4096
+ * counts (split_bucket.c). */
+void tdm__split_run(uint64_t *a, uint64_t *b, size_t n, uint64_t mn, uint64_t mx, uint32_t *h);
+/* Sorts bucket j (1 .. cap keys) with a, b (cap keys each), h
+ * (TDM__SPLIT_HIST counts) and list (cap / 3 + 2) and writes its values at
+ * its place in the column. */
+void tdm__split_sort_bucket(const tdm__ssort *s, size_t j, uint64_t *a, uint64_t *b,
+                            uint32_t *h, uint32_t *list);
 
 #endif

@@ -25,6 +25,35 @@ void tdm__splan_free(tdm__splan *P) {
   P->lut1 = NULL, P->lut2 = NULL;
 }
 
+void tdm__splan_ranges(const tdm__splan *P, uint64_t *lo, uint64_t *hi) {
+  const size_t B = TDM__SPLIT_BINS;
+  const uint64_t tmax = UINT64_MAX >> P->s1; /* the largest key >> s1 */
+  memset(lo, 0, P->nb * sizeof *lo);
+  memset(hi, 0, P->nb * sizeof *hi);
+  size_t prev = SIZE_MAX;
+  for (size_t b = 0; b < B; b++) { /* bins in key order, as tdm__split_bucket maps them */
+    uint64_t blo, bhi;
+    if (b == 0) {
+      if (P->base == 0) continue; /* no key is below the sample's bins */
+      blo = 0, bhi = (P->base << P->s1) - 1;
+    } else {
+      uint64_t t = P->base + b - 1;
+      if (t > tmax) break;
+      blo = t << P->s1;
+      bhi = b == B - 1 || t == tmax ? UINT64_MAX : ((t + 1) << P->s1) - 1;
+    }
+    uint32_t e = P->lut1[b];
+    size_t cells = e & 1 ? TDM__SPLIT_SUB : 1;
+    for (size_t c = 0; c < cells; c++) {
+      uint64_t clo = blo, chi = bhi;
+      if (cells > 1) clo = blo + ((uint64_t)c << P->s2), chi = clo + (((uint64_t)1 << P->s2) - 1);
+      size_t q = P->lut2[(e >> 1) + c];
+      if (q != prev) lo[q] = clo, prev = q;
+      hi[q] = chi;
+    }
+  }
+}
+
 int tdm__splan_build(tdm__splan *P, int kind, const uint64_t *s, size_t ns, size_t n,
                      size_t target) {
   const size_t B = TDM__SPLIT_BINS, C = TDM__SPLIT_SUB;

@@ -1,7 +1,8 @@
-/* split_simd.c -- the sample-split sort's classify kernel for AVX-512
- * (split_int.h): 8 raw words at a time become keys, their level-1 bins
- * and, through two gathers, bucket ids; the kernel table (ktab.c) puts it
- * in force only where the CPU has AVX-512. */
+/* split_simd.c -- the sample-split sort's AVX-512 kernels (split_int.h):
+ * classify (8 raw words at a time become keys, their level-1 bins and,
+ * through two gathers, bucket ids) and the scan of a bucket's fine counts
+ * (16 at a time, in-register prefix sums); the kernel table (ktab.c) puts
+ * them in force only where the CPU has AVX-512. */
 #include "cpu/isa.h"
 #include "cpu/split_int.h"
 
@@ -45,5 +46,29 @@ TDM__AVX512 void tdm__split_cls_avx512(const tdm__splan *P, const uint64_t *x, s
     _mm256_storeu_si256((__m256i *)(ids + i), _mm256_and_si256(id, _mm256_set1_epi32(0xffff)));
   }
   tdm__split_cls_c(P, x + i, n - i, keys + i, ids + i);
+}
+
+TDM__AVX512 uint32_t tdm__split_scan_avx512(uint32_t *h, size_t nbin, uint32_t *list) {
+  const __m512i z = _mm512_setzero_si512(), two = _mm512_set1_epi32(2);
+  const __m512i last = _mm512_set1_epi32(15), sixteen = _mm512_set1_epi32(16);
+  __m512i carry = z, idx = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+  uint32_t nl = 0;
+  for (size_t v = 0; v < nbin; v += 16) {
+    __m512i c = _mm512_loadu_si512(h + v), s = c;
+    s = _mm512_add_epi32(s, _mm512_alignr_epi32(s, z, 15)); /* lane i += lane i-1 */
+    s = _mm512_add_epi32(s, _mm512_alignr_epi32(s, z, 14));
+    s = _mm512_add_epi32(s, _mm512_alignr_epi32(s, z, 12));
+    s = _mm512_add_epi32(s, _mm512_alignr_epi32(s, z, 8));
+    s = _mm512_add_epi32(s, carry);
+    _mm512_storeu_si512(h + v, _mm512_sub_epi32(s, c));
+    carry = _mm512_permutexvar_epi32(last, s);
+    __mmask16 m = _mm512_cmpgt_epu32_mask(c, two);
+    if (m) {
+      _mm512_mask_compressstoreu_epi32(list + nl, m, idx);
+      nl += (uint32_t)__builtin_popcount(m);
+    }
+    idx = _mm512_add_epi32(idx, sixteen);
+  }
+  return nl;
 }
 #endif

@@ -6,12 +6,13 @@
  *     each key to its bucket through a 64-byte staging line per bucket,
  *     written out with non-temporal stores into blocks that chain per
  *     (part, bucket), so no counting pass is needed;
- *  3. buckets in parallel: each is gathered into a cache-resident buffer,
- *     sorted there (two LSD passes on a fine index of its min..max range,
- *     then runs of one index finished by insertion or, when long, by the
- *     same step on the run), and written back as values at its place.
+ *  3. buckets in parallel (split_bucket.c): each is counted by a fine index
+ *     of its key range on the first read of its blocks, placed by the
+ *     counts into a cache-resident buffer on the second, finished there
+ *     and written back as values at its place.
  * A bucket far larger than planned (many ties, or a cluster the sample
- * missed) is gathered into its place and sorted there the same way. The
+ * missed) is gathered into its place and sorted there by LSD passes on a
+ * fine index of its min..max range (tdm__split_run). The
  * column is only read until every allocation has succeeded, so running out
  * of memory leaves it unchanged; the result is the one sorted order,
  * whatever the thread count. */
@@ -30,41 +31,25 @@
 
 #define TARGET ((size_t)1 << 14) /* bucket size aimed at: two copies and tables in L2 */
 #define BIG 4                    /* buckets over BIG x target are sorted in place */
-#define SMALL 32                 /* insertion sort below this */
 #define BATCH 512                /* values classified per kernel call */
 #define PARTS_MAX 16             /* parts of the move, and a quarter of the bucket groups */
 #define SAMPLE_CHUNKS 256
 #define SAMPLE_CHUNK 1024
-#define NONE UINT32_MAX
-
-typedef struct { /* one (part, bucket) */
-  uint64_t *pos, *end; /* the free part of its current block */
-  uint32_t head, cur;  /* first and current block of its chain */
-  size_t count;
-} tdm__sbk;
-
-typedef struct {
-  const tdm__splan *P;
-  tdm__split_cls_fn cls;
-  uint64_t *x;
-  size_t n, parts, span, nb, bs;
-  uint64_t *tmp;          /* blocks of bs keys */
-  uint32_t *bnext, *bfill; /* per block: next in its chain, keys held */
-  uint32_t nblk;          /* blocks handed out (atomic) */
-  tdm__sbk *st;           /* parts x nb */
-  uint64_t (*stage)[8];   /* parts x nb staging lines */
-  uint8_t *fill;          /* parts x nb: keys in each staging line */
-  size_t *start;          /* nb + 1: each bucket's place in the column */
-  size_t ngroups, *gfirst; /* bucket groups [gfirst[g], gfirst[g+1]) */
-  uint64_t *work;         /* per group: 2 x cap keys */
-  uint32_t *hist;         /* per group: 2 x 2048 counts */
-  size_t cap;
-} tdm__ssort;
+#define NONE UINT32_MAX /* the end of a block chain */
+#define CHUNK ((size_t)2 << 20) /* blocks a part takes at a time: a huge page */
 
 /* ---- step 2: classify and move ----------------------------------------- */
 
-static void tdm__sblock(tdm__ssort *s, tdm__sbk *b) {
-  uint32_t q = __atomic_fetch_add(&s->nblk, 1, __ATOMIC_RELAXED);
+/* A new block for b from its part's run of blocks at[0] .. at[1]; a part
+ * takes CHUNK bytes of blocks at a time, so each thread faults in pages of
+ * its own rather than queueing on the huge pages another is zeroing. */
+static void tdm__sblock(tdm__ssort *s, tdm__sbk *b, uint32_t at[2]) {
+  if (at[0] == at[1]) {
+    uint32_t per = (uint32_t)(CHUNK / (s->bs * sizeof *s->tmp));
+    at[0] = __atomic_fetch_add(&s->nblk, per, __ATOMIC_RELAXED);
+    at[1] = at[0] + per;
+  }
+  uint32_t q = at[0]++;
   s->bnext[q] = NONE;
   if (b->cur != NONE) {
     s->bnext[b->cur] = q;
@@ -78,8 +63,8 @@ static void tdm__sblock(tdm__ssort *s, tdm__sbk *b) {
   b->end = b->pos + s->bs;
 }
 
-static inline void tdm__sflush(tdm__ssort *s, tdm__sbk *b, const uint64_t *line) {
-  if (b->pos == b->end) tdm__sblock(s, b);
+static inline void tdm__sflush(tdm__ssort *s, tdm__sbk *b, const uint64_t *line, uint32_t at[2]) {
+  if (b->pos == b->end) tdm__sblock(s, b, at);
 #ifdef TDM__ISA_X86
   const __m128i *l = (const __m128i *)line;
   __m128i *d = (__m128i *)b->pos;
@@ -102,6 +87,7 @@ static void tdm__smove(void *arg, size_t lo, size_t hi) {
     tdm__sbk *st = s->st + p * s->nb;
     uint64_t(*stage)[8] = s->stage + p * s->nb;
     uint8_t *fill = s->fill + p * s->nb;
+    uint32_t at[2] = {0, 0};
     for (size_t j = 0; j < s->nb; j++) st[j] = (tdm__sbk){NULL, NULL, NONE, NONE, 0};
     memset(fill, 0, s->nb);
     for (size_t i0 = b; i0 < e; i0 += BATCH) {
@@ -111,14 +97,14 @@ static void tdm__smove(void *arg, size_t lo, size_t hi) {
         uint32_t c = ids[i];
         unsigned f = fill[c];
         stage[c][f] = keys[i];
-        if (++f == 8) tdm__sflush(s, st + c, stage[c]), f = 0;
+        if (++f == 8) tdm__sflush(s, st + c, stage[c], at), f = 0;
         fill[c] = (uint8_t)f;
       }
     }
     for (size_t j = 0; j < s->nb; j++) {
       tdm__sbk *k = st + j;
       if (fill[j]) {
-        if (k->pos == k->end) tdm__sblock(s, k);
+        if (k->pos == k->end) tdm__sblock(s, k, at);
         memcpy(k->pos, stage[j], fill[j] * sizeof(uint64_t));
         k->pos += fill[j];
       }
@@ -135,73 +121,6 @@ static void tdm__smove(void *arg, size_t lo, size_t hi) {
 }
 
 /* ---- step 3: sort each bucket ------------------------------------------ */
-
-static void tdm__sins(uint64_t *a, size_t n) {
-  for (size_t i = 1; i < n; i++) {
-    uint64_t k = a[i];
-    if (k >= a[i - 1]) continue;
-    size_t j = i;
-    do a[j] = a[j - 1], j--;
-    while (j > 0 && a[j - 1] > k);
-    a[j] = k;
-  }
-}
-
-/* Sorts keys a[0..n) in [mn, mx] with b[0..n) as scratch and h as
- * 2 x 2048 counts: two LSD passes on a fine index, the top F bits of
- * key - mn (F about log2 n + 3, so runs of one index are short), then each
- * run of one index on its own. Each level drops at least 9 bits of range,
- * so the recursion is shallow. */
-static void tdm__srun(uint64_t *a, uint64_t *b, size_t n, uint64_t mn, uint64_t mx, uint32_t *h) {
-  if (n <= SMALL) {
-    tdm__sins(a, n);
-    return;
-  }
-  if (mn == mx) return;
-  int F = 64 - __builtin_clzll((uint64_t)n - 1) + 3;
-  if (F > 22) F = 22;
-  int rb = 64 - __builtin_clzll(mx - mn), sh = rb - F;
-  if (sh < 0) sh = 0, F = rb;
-  int w0 = F / 2, w1 = F - w0;
-  uint32_t m0 = (1u << w0) - 1, *h0 = h, *h1 = h + 2048, r0 = 0, r1 = 0;
-  memset(h0, 0, sizeof *h0 << w0);
-  memset(h1, 0, sizeof *h1 << w1);
-  for (size_t i = 0; i < n; i++) {
-    uint64_t x = (a[i] - mn) >> sh;
-    h0[x & m0]++;
-    h1[x >> w0]++;
-  }
-  for (uint32_t v = 0; v <= m0; v++) {
-    uint32_t c = h0[v];
-    h0[v] = r0, r0 += c;
-  }
-  for (uint32_t v = 0; v < (1u << w1); v++) {
-    uint32_t c = h1[v];
-    h1[v] = r1, r1 += c;
-  }
-  for (size_t i = 0; i < n; i++) {
-    uint64_t k = a[i];
-    b[h0[((k - mn) >> sh) & m0]++] = k;
-  }
-  for (size_t i = 0; i < n; i++) {
-    uint64_t k = b[i];
-    a[h1[((k - mn) >> sh) >> w0]++] = k;
-  }
-  if (sh == 0) return; /* the index was the whole key */
-  for (size_t i = 0; i < n;) {
-    uint64_t x = (a[i] - mn) >> sh;
-    size_t j = i + 1;
-    while (j < n && (a[j] - mn) >> sh == x) j++;
-    if (j - i > SMALL) {
-      uint64_t lo = UINT64_MAX, hi = 0;
-      for (size_t t = i; t < j; t++) lo = a[t] < lo ? a[t] : lo, hi = a[t] > hi ? a[t] : hi;
-      tdm__srun(a + i, b, j - i, lo, hi, h);
-    } else if (j - i > 1) {
-      tdm__sins(a + i, j - i);
-    }
-    i = j;
-  }
-}
 
 /* Bucket j's keys into a (its length), with their min and max. */
 static size_t tdm__sgather(const tdm__ssort *s, size_t j, uint64_t *a, uint64_t *mn, uint64_t *mx) {
@@ -223,31 +142,17 @@ static size_t tdm__sgather(const tdm__ssort *s, size_t j, uint64_t *a, uint64_t 
   return at;
 }
 
-/* Keys a[0..n) back to values at o (streamed: o is not read again soon). */
-static void tdm__sout(int kind, const uint64_t *a, uint64_t *o, size_t n) {
-  size_t i = 0;
-#ifdef TDM__ISA_X86
-  for (; i < n && ((uintptr_t)(o + i) & 15); i++) o[i] = tdm__split_unkey(kind, a[i]);
-  for (; i + 2 <= n; i += 2)
-    _mm_stream_si128((__m128i *)(o + i), _mm_set_epi64x((long long)tdm__split_unkey(kind, a[i + 1]),
-                                                       (long long)tdm__split_unkey(kind, a[i])));
-#endif
-  for (; i < n; i++) o[i] = tdm__split_unkey(kind, a[i]);
-}
-
 static size_t tdm__slen(const tdm__ssort *s, size_t j) { return s->start[j + 1] - s->start[j]; }
 
 static void tdm__sgroups(void *arg, size_t lo, size_t hi) {
   tdm__ssort *s = arg;
   for (size_t g = lo; g < hi; g++) {
-    uint64_t *a = s->work + g * 2 * s->cap, *b = a + s->cap, mn, mx;
-    uint32_t *h = s->hist + g * 4096;
+    uint64_t *a = s->work + g * 2 * s->cap, *b = a + s->cap;
+    uint32_t *h = s->hist + g * TDM__SPLIT_HIST, *list = s->list + g * (s->cap / 3 + 2);
     for (size_t j = s->gfirst[g]; j < s->gfirst[g + 1]; j++) {
       size_t len = tdm__slen(s, j);
-      if (len == 0 || len > s->cap) continue; /* the big ones are done */
-      tdm__sgather(s, j, a, &mn, &mx);
-      tdm__srun(a, b, len, mn, mx, h);
-      tdm__sout(s->P->kind, a, s->x + s->start[j], len);
+      if (len && len <= s->cap) /* the big ones are done */
+        tdm__split_sort_bucket(s, j, a, b, h, list);
     }
 #ifdef TDM__ISA_X86
     _mm_sfence();
@@ -284,8 +189,10 @@ int tdm__splitsort64(int nthreads, int kind, uint64_t *x, size_t n) {
   s.span = n / s.parts + (n % s.parts != 0);
   s.bs = 512; /* blocks of 4 KiB, smaller where the partial blocks would be over n/8 */
   while (s.bs > 64 && s.parts * s.nb * s.bs > n / 8) s.bs /= 2;
-  size_t nblocks = n / s.bs + s.parts * s.nb + 1; /* all full but one per (part, bucket) */
+  /* all full but one per (part, bucket), and each part's last chunk */
+  size_t nblocks = n / s.bs + s.parts * s.nb + 1 + s.parts * (CHUNK / (s.bs * sizeof *s.tmp));
   s.cls = tdm__ktab_get()->split_cls;
+  s.scan = tdm__ktab_get()->split_scan;
   s.tmp = tdm__malloc(nblocks * s.bs * sizeof *s.tmp);
   s.bnext = tdm__malloc(nblocks * sizeof *s.bnext);
   s.bfill = tdm__malloc(nblocks * sizeof *s.bfill);
@@ -295,11 +202,14 @@ int tdm__splitsort64(int nthreads, int kind, uint64_t *x, size_t n) {
   s.start = tdm__malloc((s.nb + 1) * sizeof *s.start);
   s.ngroups = s.nb < s.parts * 4 ? s.nb : s.parts * 4; /* each with its own scratch */
   s.gfirst = tdm__malloc((s.ngroups + 1) * sizeof *s.gfirst);
-  s.hist = tdm__malloc(s.ngroups * 4096 * sizeof *s.hist);
+  s.hist = tdm__malloc(s.ngroups * TDM__SPLIT_HIST * sizeof *s.hist);
+  s.lo = tdm__malloc(s.nb * sizeof *s.lo);
+  s.hi = tdm__malloc(s.nb * sizeof *s.hi);
   bad = !s.tmp || !s.bnext || !s.bfill || !s.st || !s.stage || !s.fill || !s.start || !s.gfirst ||
-        !s.hist;
+        !s.hist || !s.lo || !s.hi;
   if (!bad) {
     tdm__advise_huge(s.tmp, nblocks * s.bs * sizeof *s.tmp);
+    tdm__splan_ranges(&P, s.lo, s.hi);
     tdm__par_for(nthreads, s.parts, 1, tdm__smove, &s);
     size_t run = 0, bigmax = 0;
     for (size_t j = 0; j < s.nb; j++) {
@@ -311,8 +221,9 @@ int tdm__splitsort64(int nthreads, int kind, uint64_t *x, size_t n) {
     }
     s.start[s.nb] = run;
     s.work = tdm__malloc(s.ngroups * 2 * (s.cap ? s.cap : 1) * sizeof *s.work);
+    s.list = tdm__malloc(s.ngroups * (s.cap / 3 + 2) * sizeof *s.list);
     big = bigmax ? tdm__malloc(bigmax * sizeof *big) : NULL;
-    bad = !s.work || (bigmax && !big);
+    bad = !s.work || !s.list || (bigmax && !big);
   }
   if (!bad) { /* from here on the column is written */
     for (size_t j = 0; j < s.nb; j++) {
@@ -320,7 +231,7 @@ int tdm__splitsort64(int nthreads, int kind, uint64_t *x, size_t n) {
       if (len <= s.cap) continue;
       uint64_t *o = x + s.start[j], mn, mx;
       tdm__sgather(&s, j, o, &mn, &mx);
-      tdm__srun(o, big, len, mn, mx, s.hist);
+      tdm__split_run(o, big, len, mn, mx, s.hist);
       for (size_t i = 0; i < len; i++) o[i] = tdm__split_unkey(kind, o[i]);
     }
     size_t per = n / s.ngroups + 1, g = 0; /* groups of about equal element counts */
@@ -331,7 +242,10 @@ int tdm__splitsort64(int nthreads, int kind, uint64_t *x, size_t n) {
     tdm__par_for(nthreads, s.ngroups, 1, tdm__sgroups, &s);
   }
   tdm__free(big);
+  tdm__free(s.list);
   tdm__free(s.work);
+  tdm__free(s.hi);
+  tdm__free(s.lo);
   tdm__free(s.hist);
   tdm__free(s.gfirst);
   tdm__free(s.start);
