@@ -1,7 +1,7 @@
 /* test_splitsort.c -- the long-column sort of 64-bit words (the
  * sample-split path, src/cpu/splitsort.c) against qsort: F64 with NaN,
  * -0/+0, infinities, subnormals and ties; inputs that defeat its sample
- * (a cluster of distinct values between the sampled runs, sorted and
+ * (clusters of distinct values between the sampled runs, sorted and
  * reversed input, one value, two values, a huge dynamic range); I64 near
  * both ends of the range; every kernel tier and 1, 2, 3, 8 and 40 threads
  * giving the same bits; and allocation failure at every allocation,
@@ -119,18 +119,23 @@ Test(splitsort, f64_cases_every_tier_and_thread_count) {
 }
 
 Test(splitsort, clusters_between_the_sampled_runs) {
-  /* the sample reads 256 runs of 1024 evenly spaced; clusters of distinct
-   * values fall between runs 0 and 1 and between runs 100 and 101 */
-  size_t n = ((size_t)1 << 20) + 3, gap = (n - 1024) / 255;
+  /* the sample reads TDM__SPLIT_RUNS evenly spaced runs of TDM__SPLIT_RUN;
+   * two clusters of distinct values lie only between runs (odd gaps one,
+   * even gaps the other), each far over a bucket's size: two big buckets,
+   * sorted in place by two workers */
+  size_t n = ((size_t)1 << 20) + 3, gap = (n - TDM__SPLIT_RUN) / (TDM__SPLIT_RUNS - 1);
+  cr_assert_gt(gap, TDM__SPLIT_RUN + 16);
   double *x = malloc(n * 8);
   uint64_t *u = malloc(n * 8);
   ts_rng r;
   ts_seed(&r, 11);
   for (size_t i = 0; i < n; i++) x[i] = ts_uniform(&r, -1, 1);
-  for (size_t i = 1100; i < gap - 50; i++) x[i] = 0.25 + ts_uniform(&r, 0, 1e-12);
-  for (size_t i = 100 * gap + 1100; i < 101 * gap - 50; i++) x[i] = -1e300 * ts_uniform(&r, 1, 2);
+  for (size_t c = 0; c + 1 < TDM__SPLIT_RUNS; c++)
+    for (size_t i = c * gap + TDM__SPLIT_RUN + 8; i < (c + 1) * gap - 8; i += 2)
+      x[i] = c % 2 ? 0.25 + ts_uniform(&r, 0, 1e-12) : -1e300 * ts_uniform(&r, 1, 2);
   as_bits(x, u, n);
   check(u, n, TDM__SPLIT_F64, 2, "unsampled clusters");
+  check(u, n, TDM__SPLIT_F64, 3, "unsampled clusters");
   free(x), free(u);
 }
 

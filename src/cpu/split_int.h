@@ -77,7 +77,9 @@ uint32_t tdm__split_scan_avx512(uint32_t *h, size_t nbin, uint32_t *list);
 
 /* ---- the sort's state (splitsort.c) ----------------------------------- */
 
-#define TDM__SPLIT_FINE 16 /* at most 2^16 fine bins per bucket */
+#define TDM__SPLIT_FINE 16   /* at most 2^16 fine bins per bucket */
+#define TDM__SPLIT_RUNS 4096 /* the sample: this many evenly spaced runs ... */
+#define TDM__SPLIT_RUN 64    /* ... of this many elements (all of a shorter column) */
 
 typedef struct { /* one (part, bucket) */
   uint64_t *pos, *end; /* the free part of its current block */
@@ -103,7 +105,10 @@ typedef struct {
   uint64_t *work;          /* per group: 2 x cap keys */
   uint32_t *hist;          /* per group: TDM__SPLIT_HIST counts */
   uint32_t *list;          /* per group: cap / 3 + 2 bins */
-  size_t cap;
+  size_t cap;              /* the longest bucket sorted in cache */
+  size_t nbig, *bigs;      /* the buckets longer than that */
+  size_t bigmax, nbw;      /* the longest, and the workers that sort them in place */
+  uint64_t *bigwork;       /* per such worker: bigmax keys */
 } tdm__ssort;
 
 #define TDM__SPLIT_HIST ((1u << TDM__SPLIT_FINE) + 4096u) /* fine bins, then tdm__split_run's */

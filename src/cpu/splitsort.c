@@ -33,8 +33,6 @@
 #define BIG 4                    /* buckets over BIG x target are sorted in place */
 #define BATCH 512                /* values classified per kernel call */
 #define PARTS_MAX 16             /* parts of the move, and a quarter of the bucket groups */
-#define SAMPLE_CHUNKS 256
-#define SAMPLE_CHUNK 1024
 #define NONE UINT32_MAX /* the end of a block chain */
 #define CHUNK ((size_t)2 << 20) /* blocks a part takes at a time: a huge page */
 
@@ -160,6 +158,24 @@ static void tdm__sgroups(void *arg, size_t lo, size_t hi) {
   }
 }
 
+/* The buckets over cap (many ties, or clusters the sample missed): worker
+ * t takes big buckets t, t + nbw, ... and sorts each in its place with a
+ * scratch of bigmax keys of its own. */
+static void tdm__sbig(void *arg, size_t lo, size_t hi) {
+  tdm__ssort *s = arg;
+  for (size_t t = lo; t < hi; t++) {
+    uint64_t *scratch = s->bigwork + t * s->bigmax;
+    uint32_t *h = s->hist + t * TDM__SPLIT_HIST;
+    for (size_t b = t; b < s->nbig; b += s->nbw) {
+      size_t j = s->bigs[b], len = tdm__slen(s, j);
+      uint64_t *o = s->x + s->start[j], mn, mx;
+      tdm__sgather(s, j, o, &mn, &mx);
+      tdm__split_run(o, scratch, len, mn, mx, h);
+      for (size_t i = 0; i < len; i++) o[i] = tdm__split_unkey(s->P->kind, o[i]);
+    }
+  }
+}
+
 /* ---- the sort ---------------------------------------------------------- */
 
 int tdm__splitsort64(int nthreads, int kind, uint64_t *x, size_t n) {
@@ -169,16 +185,16 @@ int tdm__splitsort64(int nthreads, int kind, uint64_t *x, size_t n) {
    * bound by memory) */
   tdm__ssort s = {.P = &P, .x = x, .n = n};
   s.parts = nthreads < PARTS_MAX ? (size_t)nthreads : PARTS_MAX;
-  size_t ns = n < SAMPLE_CHUNKS * SAMPLE_CHUNK ? n : SAMPLE_CHUNKS * SAMPLE_CHUNK;
-  uint64_t *smp = tdm__malloc(ns * sizeof *smp), *big = NULL;
+  size_t ns = n < TDM__SPLIT_RUNS * TDM__SPLIT_RUN ? n : TDM__SPLIT_RUNS * TDM__SPLIT_RUN;
+  uint64_t *smp = tdm__malloc(ns * sizeof *smp);
   if (!smp) return 1;
   if (ns == n) {
     for (size_t i = 0; i < n; i++) smp[i] = tdm__split_key(kind, x[i]);
-  } else { /* evenly spaced runs: cheap to read, and sorted input is sampled evenly */
-    for (size_t c = 0; c < SAMPLE_CHUNKS; c++) {
-      size_t o = (n - SAMPLE_CHUNK) / (SAMPLE_CHUNKS - 1) * c;
-      for (size_t i = 0; i < SAMPLE_CHUNK; i++)
-        smp[c * SAMPLE_CHUNK + i] = tdm__split_key(kind, x[o + i]);
+  } else { /* evenly spaced short runs: cheap to read, and sorted input is sampled evenly */
+    for (size_t c = 0; c < TDM__SPLIT_RUNS; c++) {
+      size_t o = (n - TDM__SPLIT_RUN) / (TDM__SPLIT_RUNS - 1) * c;
+      for (size_t i = 0; i < TDM__SPLIT_RUN; i++)
+        smp[c * TDM__SPLIT_RUN + i] = tdm__split_key(kind, x[o + i]);
     }
   }
   size_t target = n / 32768 + 1 > TARGET ? n / 32768 + 1 : TARGET;
@@ -211,29 +227,30 @@ int tdm__splitsort64(int nthreads, int kind, uint64_t *x, size_t n) {
     tdm__advise_huge(s.tmp, nblocks * s.bs * sizeof *s.tmp);
     tdm__splan_ranges(&P, s.lo, s.hi);
     tdm__par_for(nthreads, s.parts, 1, tdm__smove, &s);
-    size_t run = 0, bigmax = 0;
+    size_t run = 0;
     for (size_t j = 0; j < s.nb; j++) {
       s.start[j] = run;
       for (size_t p = 0; p < s.parts; p++) run += s.st[p * s.nb + j].count;
       size_t len = run - s.start[j];
-      if (len > BIG * target) bigmax = len > bigmax ? len : bigmax;
+      if (len > BIG * target) s.bigmax = len > s.bigmax ? len : s.bigmax, s.nbig++;
       else s.cap = len > s.cap ? len : s.cap;
     }
     s.start[s.nb] = run;
     s.work = tdm__malloc(s.ngroups * 2 * (s.cap ? s.cap : 1) * sizeof *s.work);
     s.list = tdm__malloc(s.ngroups * (s.cap / 3 + 2) * sizeof *s.list);
-    big = bigmax ? tdm__malloc(bigmax * sizeof *big) : NULL;
-    bad = !s.work || !s.list || (bigmax && !big);
+    if (s.nbig) { /* workers for the big buckets: at most n keys of scratch in all */
+      s.nbw = s.nbig < s.ngroups ? s.nbig : s.ngroups;
+      if (s.nbw > (size_t)nthreads) s.nbw = (size_t)nthreads;
+      if (s.nbw > n / s.bigmax) s.nbw = n / s.bigmax ? n / s.bigmax : 1;
+      s.bigs = tdm__malloc(s.nbig * sizeof *s.bigs);
+      s.bigwork = tdm__malloc(s.nbw * s.bigmax * sizeof *s.bigwork);
+    }
+    bad = !s.work || !s.list || (s.nbig && (!s.bigs || !s.bigwork));
   }
   if (!bad) { /* from here on the column is written */
-    for (size_t j = 0; j < s.nb; j++) {
-      size_t len = tdm__slen(&s, j);
-      if (len <= s.cap) continue;
-      uint64_t *o = x + s.start[j], mn, mx;
-      tdm__sgather(&s, j, o, &mn, &mx);
-      tdm__split_run(o, big, len, mn, mx, s.hist);
-      for (size_t i = 0; i < len; i++) o[i] = tdm__split_unkey(kind, o[i]);
-    }
+    for (size_t j = 0, b = 0; j < s.nb && s.nbig; j++)
+      if (tdm__slen(&s, j) > s.cap) s.bigs[b++] = j;
+    if (s.nbig) tdm__par_for(nthreads, s.nbw, 1, tdm__sbig, &s);
     size_t per = n / s.ngroups + 1, g = 0; /* groups of about equal element counts */
     s.gfirst[0] = 0;
     for (size_t j = 0; j < s.nb && g + 1 < s.ngroups; j++)
@@ -241,7 +258,8 @@ int tdm__splitsort64(int nthreads, int kind, uint64_t *x, size_t n) {
     while (g < s.ngroups) s.gfirst[++g] = s.nb;
     tdm__par_for(nthreads, s.ngroups, 1, tdm__sgroups, &s);
   }
-  tdm__free(big);
+  tdm__free(s.bigwork);
+  tdm__free(s.bigs);
   tdm__free(s.list);
   tdm__free(s.work);
   tdm__free(s.hi);
