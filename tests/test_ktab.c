@@ -14,6 +14,7 @@
 #include "cpu/ktab.h"
 #include "cpu/reduce_int.h"
 #include "cpu/rng_int.h"
+#include "cpu/qscan.h"
 #include "cpu/split_int.h"
 #include "cpu/vexec.h"
 #include "support/support.h"
@@ -141,6 +142,7 @@ Test(ktab, each_level_points_at_its_kernels) {
     }
     cr_assert_eq(t->split_cls, avx512 ? tdm__split_cls_avx512 : tdm__split_cls_c, "level %d", l);
     cr_assert_eq(t->split_scan, avx512 ? tdm__split_scan_avx512 : tdm__split_scan_c, "level %d", l);
+    cr_assert_eq(t->quant_scan, avx512 ? tdm__qscan_avx512 : tdm__qscan_c, "level %d", l);
     cr_assert_eq(t->rng_vec, avx2, "level %d", l);
     cr_assert_str_eq(t->reduce_name, avx2 ? "avx2" : "c");
     cr_assert_str_eq(t->rng_name, avx512 ? "avx512" : avx2 ? "avx2" : "scalar");
@@ -313,6 +315,62 @@ Test(ktab, split_scan_equals_a_serial_loop) {
       cr_assert_eq(memcmp(l1, wl, nw * sizeof *l1), 0, "%zu bins, level %d: lists differ", nb, l);
     }
   }
+}
+
+/* The long quantile's bracket scan: every level's counts and kept keys
+ * (in order) equal the plain-C kernel's, on values with NaN, -0 and
+ * infinities, 1 to 8 brackets, with room for a few keys at a time (the
+ * kernel stops early and is called again) and a tail shorter than a vector. */
+static void qscan_run(tdm__qscan_fn f, const double *x, size_t n, const uint64_t *lo,
+                      const uint64_t *hi, size_t nbr, size_t room, uint64_t *cnt, uint64_t *kept,
+                      size_t *nk) {
+  uint64_t buf[64];
+  memset(cnt, 0, 17 * sizeof *cnt);
+  *nk = 0;
+  for (size_t i = 0; i < n;) {
+    size_t fill = 0;
+    i += f(x + i, n - i, lo, hi, nbr, cnt, cnt + 8, cnt + 16, buf, room, &fill);
+    memcpy(kept + *nk, buf, fill * sizeof *buf);
+    *nk += fill;
+  }
+}
+
+Test(ktab, quant_scan_equals_the_reference) {
+  enum { NX = 4099 };
+  static double x[NX];
+  static uint64_t k0[NX], k1[NX];
+  uint64_t c0[17], c1[17], lo[8], hi[8];
+  for (size_t i = 0; i < NX; i++) {
+    uint64_t m = ts_mix(i + 77);
+    x[i] = (double)(int64_t)(m % 2001) / 100.0 - 10.0;
+    if (m % 97 == 0) x[i] = (m >> 20) % 2 ? NAN : -NAN;
+    if (m % 89 == 0) x[i] = (m >> 20) % 2 ? -0.0 : INFINITY;
+  }
+  for (size_t nbr = 1; nbr <= 8; nbr++) {
+    for (size_t b = 0; b < nbr; b++) { /* disjoint brackets in order */
+      lo[b] = tdm__key_f64(-10.0 + 2.5 * (double)b);
+      hi[b] = tdm__key_f64(-10.0 + 2.5 * (double)b + 1.0);
+    }
+    for (size_t room = 8; room <= 64; room += 56) {
+      size_t n0, n1;
+      qscan_run(tdm__qscan_c, x, NX, lo, hi, nbr, room, c0, k0, &n0);
+      cr_assert_gt(n0, nbr * 50, "the reference kept %zu", n0);
+      for (int l = TDM__ISA_SCALAR; l <= tdm__isa_best(); l++) {
+        qscan_run(tdm__ktab_at(l)->quant_scan, x, NX, lo, hi, nbr, room, c1, k1, &n1);
+        cr_assert_eq(memcmp(c0, c1, sizeof c0), 0, "%zu brackets, room %zu, level %d: counts", nbr,
+                     room, l);
+        cr_assert_eq(n1, n0, "%zu brackets, level %d: kept %zu vs %zu", nbr, l, n1, n0);
+        cr_assert_eq(memcmp(k0, k1, n0 * sizeof *k0), 0, "%zu brackets, level %d: keys", nbr, l);
+      }
+    }
+  }
+  /* the reference against a plain count */
+  uint64_t below = 0, le = 0, nan = 0;
+  for (size_t i = 0; i < NX; i++) {
+    uint64_t k = tdm__key_f64(x[i]);
+    below += k < lo[3], le += k <= hi[3], nan += x[i] != x[i];
+  }
+  cr_assert(c0[3] == below && c0[8 + 3] == le && c0[16] == nan, "counts of the reference");
 }
 
 /* The long sort's classify kernel: every level's keys and bucket ids equal

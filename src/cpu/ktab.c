@@ -7,6 +7,7 @@
 
 #include "cpu/fit.h"
 #include "cpu/ktab.h"
+#include "cpu/qscan.h"
 #include "cpu/reduce_int.h"
 #include "cpu/rng_int.h"
 #include "cpu/split_int.h"
@@ -28,7 +29,8 @@ static void tdm__ktab_fill(tdm__ktab *t, int level) {
                    .rng_beta = tdm__rng_range_c,
                    .rng_reject = tdm__rng_range_c,
                    .split_cls = tdm__split_cls_c,
-                   .split_scan = tdm__split_scan_c};
+                   .split_scan = tdm__split_scan_c,
+                   .quant_scan = tdm__qscan_c};
 #ifdef TDM__ISA_X86
   if (level >= TDM__ISA_SSE2 && tdm__visa_sse2.f64) t->vexec = &tdm__visa_sse2;
   if (level >= TDM__ISA_AVX2) {
@@ -55,6 +57,7 @@ static void tdm__ktab_fill(tdm__ktab *t, int level) {
     t->rng_beta = tdm__rng_beta_avx512;
     t->split_cls = tdm__split_cls_avx512;
     t->split_scan = tdm__split_scan_avx512;
+    t->quant_scan = tdm__qscan_avx512;
   }
 #endif
 }

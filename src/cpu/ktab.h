@@ -55,6 +55,10 @@ typedef struct tdm__ktab {
   void (*split_cls)(const struct tdm__splan *P, const uint64_t *x, size_t n, uint64_t *keys,
                     uint32_t *ids);
   uint32_t (*split_scan)(uint32_t *h, size_t nbin, uint32_t *list);
+  /* the long-F64 quantile's bracket scan (qscan.h) */
+  size_t (*quant_scan)(const double *x, size_t n, const uint64_t *lo, const uint64_t *hi,
+                       size_t nbr, uint64_t *below, uint64_t *le, uint64_t *nan, uint64_t *buf,
+                       size_t cap, size_t *fill);
 } tdm__ktab;
 
 /* The table in force (the probe runs on first use). */

@@ -1,9 +1,11 @@
 /* quantile.c -- tdm_quantile on the CPU: numpy's default interpolation
  * (type 7) from the order statistics it needs, found by selection, not a
- * full sort. A long column is read twice in parallel: a histogram of the
- * top 16 bits of the order-preserving keys (sort_int.h), then the elements
- * of the few buckets that hold the wanted ranks are gathered and a
- * quickselect finds each rank there. Medium columns (2^15 to 2^18) are
+ * full sort. A long F64 column is read once where a sample brackets its
+ * ranks well (quant_bracket.c); otherwise, and for F32, a long column is
+ * read twice in parallel: a histogram of the top 16 bits of the
+ * order-preserving keys (sort_int.h), then the elements of the few buckets
+ * that hold the wanted ranks are gathered and a quickselect finds each
+ * rank there. Medium columns (2^15 to 2^18) are
  * copied and the ranks selected in the copy; short ones are sorted
  * (radix); both one column per thread. x is never written. */
 #include <math.h>
@@ -12,6 +14,8 @@
 #include "core/error.h"
 #include "cpu/cpu_int.h"
 #include "cpu/q7.h"
+#include "cpu/qscan.h"
+#include "cpu/select.h"
 #include "cpu/sort_int.h"
 #include "cpu/stats_int.h"
 
@@ -35,68 +39,7 @@ static inline unsigned tdm__bucket(const tdm__sarg *x, const char *col, size_t i
                           : (unsigned)(tdm__key_f32(((const float *)col)[i]) >> 16);
 }
 
-static void tdm__swap(double *a, double *b) {
-  double t = *a;
-  *a = *b, *b = t;
-}
-
-/* Moves the elements of a[lo..hi) below piv (le: not above it) to the
- * front and returns where they end; no branch on the data (a mispredicted
- * branch per element is what makes a plain partition slow). */
-static long long tdm__part(double *a, long long lo, long long hi, double piv, int le) {
-  long long m = lo;
-  if (le) {
-    for (long long i = lo; i < hi; i++) {
-      double v = a[i];
-      a[i] = a[m], a[m] = v, m += v <= piv;
-    }
-  } else {
-    for (long long i = lo; i < hi; i++) {
-      double v = a[i];
-      a[i] = a[m], a[m] = v, m += v < piv;
-    }
-  }
-  return m;
-}
-
-/* Puts the k-th smallest of a[lo..hi) at a[k], smaller ones before it,
- * larger after (no NaN in a). */
-static void tdm__select(double *a, long long lo, long long hi, long long k) {
-  while (hi - lo > 16) {
-    long long mid = lo + (hi - lo) / 2;
-    double x = a[lo], y = a[mid], z = a[hi - 1];
-    double piv = x < y ? (y < z ? y : (x < z ? z : x)) : (x < z ? x : (y < z ? z : y));
-    long long m = tdm__part(a, lo, hi, piv, 0);
-    if (k < m) {
-      hi = m;
-    } else if (m > lo) {
-      lo = m;
-    } else { /* piv is the least: split off its copies, which contain a[k] or not */
-      m = tdm__part(a, lo, hi, piv, 1);
-      if (k < m) return;
-      lo = m;
-    }
-  }
-  for (long long i = lo + 1; i < hi; i++)
-    for (long long j = i; j > lo && a[j - 1] > a[j]; j--) tdm__swap(&a[j - 1], &a[j]);
-}
-
-/* Puts a[r - base] where a sort would, for every rank r in rank[0..nr)
- * with base <= r < base + m: the ranks in ascending order, each selected
- * in what is left above the one before. */
-static void tdm__select_ranks(double *a, long long m, const size_t *rank, size_t nr,
-                              long long base) {
-  for (long long from = 0;;) {
-    long long best = -1;
-    for (size_t r = 0; r < nr; r++) {
-      long long lr = (long long)rank[r] - base;
-      if (lr >= from && lr < m && (best < 0 || lr < best)) best = lr;
-    }
-    if (best < 0) break;
-    tdm__select(a, from, m, best);
-    from = best + 1;
-  }
-}
+TDM__SELECT_DEFINE(f64, double)
 
 typedef struct {
   const tdm__sarg *x, *out;
@@ -196,7 +139,7 @@ static int tdm__quant_select(tdm__qjob *j, int threads, size_t c) {
   }
   tdm__par_for(threads, j->parts, 1, tdm__qgather, j);
   for (size_t s = 0; s < nb; s++) /* each bucket's ranks */
-    tdm__select_ranks(j->gath + bstart[s], (long long)tot[nbk[s]], rank, 2 * j->nq,
+    tdm__select_ranks_f64(j->gath + bstart[s], (long long)tot[nbk[s]], rank, 2 * j->nq,
                       (long long)bcum[s]);
   for (size_t k = 0; k < j->nq; k++) {
     size_t s0 = rslot[2 * k], s1 = rslot[2 * k + 1];
@@ -266,7 +209,7 @@ static void tdm__quant_copied(void *arg, size_t lo, size_t hi) {
       tdm__put_nan(j, c);
       continue;
     }
-    tdm__select_ranks(a, (long long)n, rank, 2 * j->nq, 0);
+    tdm__select_ranks_f64(a, (long long)n, rank, 2 * j->nq, 0);
     for (size_t r = 0; r < 2 * j->nq; r++) v[r] = a[rank[r]];
     double *o = (double *)j->out->p + c * j->out->ld;
     for (size_t k = 0; k < j->nq; k++) o[k] = tdm__lerp(v[2 * k], v[2 * k + 1], g[k]);
@@ -296,7 +239,12 @@ tdm_status tdm__cpu_quantile(void *st, const tdm__sarg *x, size_t nq, const doub
   int bad = !j.hist || !j.slot || !j.off;
   if (!bad) {
     for (unsigned b = 0; b < NB; b++) j.slot[b] = -1;
-    for (size_t k = 0; k < x->cols && !bad; k++) bad = tdm__quant_select(&j, c->threads, k);
+    for (size_t k = 0; k < x->cols && !bad; k++) {
+      const double *col = (const double *)x->p + k * x->ld;
+      double *o = (double *)out->p + k * out->ld;
+      if (x->dt != TDM_F64 || tdm__quant_bracket(c->threads, j.parts, col, x->rows, nq, q, o))
+        bad = tdm__quant_select(&j, c->threads, k);
+    }
   }
   tdm__free(j.hist);
   tdm__free(j.slot);
