@@ -7,19 +7,13 @@
 #include "cpu/qscan.h"
 
 #ifdef TDM__ISA_X86
-#include <immintrin.h>
+#include "cpu/key_avx512.h"
 
-#include "cpu/sort_int.h"
-
-#define TDM__AVX512 __attribute__((target("avx512f,avx512dq,avx512vl,avx512bw")))
-
-TDM__AVX512 size_t tdm__qscan_avx512(const double *x, size_t n, const uint64_t *lo,
+TDM__KEY_AVX512 size_t tdm__qscan_avx512(const double *x, size_t n, const uint64_t *lo,
                                      const uint64_t *hi, size_t nbr, uint64_t *below,
                                      uint64_t *le, uint64_t *nan, uint64_t *buf, size_t cap,
                                      size_t *fill) {
-  const __m512i sign = _mm512_set1_epi64((long long)(1ull << 63)), ones = _mm512_set1_epi64(-1);
-  const __m512i absm = _mm512_set1_epi64(0x7fffffffffffffffll);
-  const __m512i inf = _mm512_set1_epi64(0x7ff0000000000000ll), one = _mm512_set1_epi64(1);
+  const __m512i one = _mm512_set1_epi64(1);
   __m512i vlo[TDM__QSCAN_MAX], vhi[TDM__QSCAN_MAX], cb[TDM__QSCAN_MAX], cl[TDM__QSCAN_MAX];
   __m512i cn = _mm512_setzero_si512();
   for (size_t b = 0; b < nbr; b++) {
@@ -28,11 +22,8 @@ TDM__AVX512 size_t tdm__qscan_avx512(const double *x, size_t n, const uint64_t *
   }
   size_t at = *fill, i = 0;
   for (; i + 8 <= n && cap - at >= 8; i += 8) {
-    __m512i v = _mm512_loadu_si512(x + i);
-    __mmask8 neg = _mm512_cmplt_epi64_mask(v, _mm512_setzero_si512());
-    __mmask8 isnan = _mm512_cmpgt_epi64_mask(_mm512_and_si512(v, absm), inf);
-    __m512i k = _mm512_mask_xor_epi64(_mm512_xor_si512(v, sign), neg, v, ones);
-    k = _mm512_mask_mov_epi64(k, isnan, ones); /* as tdm__key_f64 */
+    __mmask8 isnan;
+    __m512i k = tdm__key_f64_x8(_mm512_loadu_si512(x + i), &isnan);
     cn = _mm512_mask_add_epi64(cn, isnan, cn, one);
     __mmask8 in = 0;
     for (size_t b = 0; b < nbr; b++) {

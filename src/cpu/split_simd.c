@@ -7,15 +7,13 @@
 #include "cpu/split_int.h"
 
 #ifdef TDM__ISA_X86
-#include <immintrin.h>
+#include "cpu/key_avx512.h"
 
-#define TDM__AVX512 __attribute__((target("avx512f,avx512dq,avx512vl,avx512bw")))
+#define TDM__AVX512 TDM__KEY_AVX512
 
 TDM__AVX512 void tdm__split_cls_avx512(const tdm__splan *P, const uint64_t *x, size_t n,
                                        uint64_t *keys, uint32_t *ids) {
-  const __m512i sign = _mm512_set1_epi64((long long)(1ull << 63)), ones = _mm512_set1_epi64(-1);
-  const __m512i absm = _mm512_set1_epi64(0x7fffffffffffffffll);
-  const __m512i inf = _mm512_set1_epi64(0x7ff0000000000000ll);
+  const __m512i sign = _mm512_set1_epi64((long long)(1ull << 63));
   const __m512i base = _mm512_set1_epi64((long long)P->base);
   const __m512i top = _mm512_set1_epi64(TDM__SPLIT_BINS - 2);
   const __m512i cellm = _mm512_set1_epi64(TDM__SPLIT_SUB - 1);
@@ -24,15 +22,8 @@ TDM__AVX512 void tdm__split_cls_avx512(const tdm__splan *P, const uint64_t *x, s
   const int f64 = P->kind == TDM__SPLIT_F64;
   size_t i = 0;
   for (; i + 8 <= n; i += 8) {
-    __m512i v = _mm512_loadu_si512(x + i), k;
-    if (f64) {
-      __mmask8 neg = _mm512_cmplt_epi64_mask(v, _mm512_setzero_si512());
-      __mmask8 nan = _mm512_cmpgt_epi64_mask(_mm512_and_si512(v, absm), inf);
-      k = _mm512_mask_xor_epi64(_mm512_xor_si512(v, sign), neg, v, ones);
-      k = _mm512_mask_mov_epi64(k, nan, ones);
-    } else {
-      k = _mm512_xor_si512(v, sign);
-    }
+    __m512i v = _mm512_loadu_si512(x + i);
+    __m512i k = f64 ? tdm__key_f64_x8(v, NULL) : _mm512_xor_si512(v, sign);
     __m512i t = _mm512_srl_epi64(k, s1);
     __mmask8 below = _mm512_cmplt_epu64_mask(t, base);
     t = _mm512_min_epu64(_mm512_maskz_sub_epi64((__mmask8)~below, t, base), top);
