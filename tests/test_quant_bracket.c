@@ -16,6 +16,7 @@
 #include "cpu/q7.h"
 #include "cpu/qscan.h"
 #include "cpu/sort_int.h"
+#include "cpu/split_int.h"
 #include "support/support.h"
 
 #define N ((size_t)600011)
@@ -89,16 +90,18 @@ Test(quant_bracket, gives_way_where_it_must_and_tdm_quantile_still_answers) {
   cr_assert_neq(tdm__quant_bracket(2, 4, x, N, 8, Q, got), 0, "NaN in the sample");
   cr_assert_eq(tdm__cpu_quantile(&cpu, &a, 8, Q, &o), TDM_OK);
   for (int j = 0; j < 8; j++) cr_assert(isnan(got[j]), "NaN column: %g", got[j]);
-  /* a NaN between the sampled runs (of 64 at multiples of gap): the pass counts it */
-  size_t runs = N / (8 * 64) < 2048 ? N / (8 * 64) : 2048, gap = (N - 64) / (runs - 1);
-  cr_assert_gt(gap, 64 + 200);
+  /* a NaN between the sampled runs (of R at multiples of gap): the pass counts it */
+  const size_t R = TDM__SPLIT_RUN;
+  size_t runs = N / (8 * R) < TDM__QSCAN_RUNS ? N / (8 * R) : TDM__QSCAN_RUNS;
+  size_t gap = (N - R) / (runs - 1);
+  cr_assert_gt(gap, R + 200);
   x[0] = 0.5, x[gap * (runs / 2) + 200] = NAN;
   cr_assert_eq(tdm__quant_bracket(2, 4, x, N, 8, Q, got), 0);
   for (int j = 0; j < 8; j++) cr_assert(isnan(got[j]), "unsampled NaN: %g", got[j]);
   /* the sampled runs hold 0, the rest 1: the median's bracket holds only 0 */
   for (size_t i = 0; i < N; i++) x[i] = 1;
   for (size_t c = 0; c < runs; c++)
-    for (size_t i = 0; i < 64; i++) x[c * gap + i] = 0;
+    for (size_t i = 0; i < R; i++) x[c * gap + i] = 0;
   cr_assert_neq(tdm__quant_bracket(2, 4, x, N, 8, Q, got), 0, "the sample is far off");
   cr_assert_eq(tdm__cpu_quantile(&cpu, &a, 8, Q, &o), TDM_OK);
   reference(x, N, Q, 8, want);

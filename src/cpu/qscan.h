@@ -10,6 +10,7 @@
 
 #define TDM__QSCAN_MAX 8     /* brackets per pass */
 #define TDM__QSCAN_RANKS 64  /* probabilities per call (more: the sorted path) */
+#define TDM__QSCAN_RUNS 2048 /* sample runs at most (of TDM__SPLIT_RUN each, split_int.h) */
 
 /* For the keys (sort_int.h) of raw F64 words x[0..n): below[b] += those
  * < lo[b], le[b] += those <= hi[b] (b < nbr), *nan += the NaN ones; those

@@ -16,11 +16,11 @@
 #include "cpu/qscan.h"
 #include "cpu/select.h"
 #include "cpu/sort_int.h"
+#include "cpu/split_int.h"
 
 TDM__SELECT_DEFINE(u64, uint64_t)
 
-#define RUNS 2048 /* the sample: at most this many evenly spaced runs ... */
-#define RUN 64    /* ... of this many elements, an eighth of the column at most */
+#define RUN TDM__SPLIT_RUN /* the sample's runs (split_int.h): an eighth of the column at most */
 #define WIDE 5.0  /* bracket half-width in standard deviations of a sample rank */
 #define PAD 8     /* and this many sample elements more */
 
@@ -109,7 +109,7 @@ static size_t tdm__qbr_brackets(tdm__qbr *j, const uint64_t *s, size_t ns, const
 int tdm__quant_bracket(int threads, size_t parts, const double *col, size_t n, size_t nq,
                        const double *q, double *out) {
   size_t rank[2 * TDM__QSCAN_RANKS], sr[2 * TDM__QSCAN_RANKS], br[2 * TDM__QSCAN_RANKS], nr = 0;
-  size_t runs = n / (8 * RUN) < RUNS ? n / (8 * RUN) : RUNS, ns = runs * RUN;
+  size_t runs = n / (8 * RUN) < TDM__QSCAN_RUNS ? n / (8 * RUN) : TDM__QSCAN_RUNS, ns = runs * RUN;
   double g[TDM__QSCAN_RANKS];
   if (nq > TDM__QSCAN_RANKS || runs < 2) return 1;
   for (size_t k = 0; k < nq; k++) tdm__q7(q[k], n, &rank[2 * k], &rank[2 * k + 1], &g[k]);
@@ -124,10 +124,7 @@ int tdm__quant_bracket(int threads, size_t parts, const double *col, size_t n, s
   j.span = n / parts + (n % parts != 0);
   uint64_t *s = tdm__malloc(2 * ns * sizeof *s);
   if (!s) return 1;
-  for (size_t c = 0; c < runs; c++) {
-    size_t o = (n - RUN) / (runs - 1) * c;
-    for (size_t i = 0; i < RUN; i++) s[c * RUN + i] = tdm__key_f64(col[o + i]);
-  }
+  tdm__split_sample(TDM__SPLIT_F64, (const uint64_t *)col, n, runs, s);
   int bad = tdm__radix64(1, s, s + ns, NULL, NULL, ns);
   double kept = 0;
   if (!bad && s[ns - 1] != UINT64_MAX) j.nbr = tdm__qbr_brackets(&j, s, ns, sr, nr, &kept);

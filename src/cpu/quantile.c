@@ -29,7 +29,7 @@
 #define PARTS_MAX 16
 #define SELECT_MIN ((size_t)1 << 15) /* shorter columns are sorted */
 #define HIST_MIN ((size_t)1 << 18)   /* shorter ones are copied and selected on one thread */
-#define RANKS_MAX 64                 /* more ranks than this: sort */
+#define RANKS_MAX TDM__QSCAN_RANKS   /* more ranks than this: sort */
 
 static inline double tdm__get(const tdm__sarg *x, const char *col, size_t i) {
   return x->dt == TDM_F64 ? ((const double *)col)[i] : (double)((const float *)col)[i];

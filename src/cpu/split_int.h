@@ -51,6 +51,11 @@ static inline unsigned tdm__split_bucket(const tdm__splan *P, uint64_t k) {
   return P->lut2[(e >> 1) + sub];
 }
 
+/* s := the keys of `runs` evenly spaced runs of TDM__SPLIT_RUN raw words
+ * of x[0..n) (cheap to read, and a sorted column is sampled evenly), or of
+ * all of x when that is no more; returns how many. */
+size_t tdm__split_sample(int kind, const uint64_t *x, size_t n, size_t runs, uint64_t *s);
+
 /* Builds P from ns sample keys standing for n elements, aiming at buckets
  * of `target` elements. Nonzero: out of memory (P holds nothing). */
 int tdm__splan_build(tdm__splan *P, int kind, const uint64_t *sample, size_t ns, size_t n,

@@ -25,6 +25,19 @@ void tdm__splan_free(tdm__splan *P) {
   P->lut1 = NULL, P->lut2 = NULL;
 }
 
+size_t tdm__split_sample(int kind, const uint64_t *x, size_t n, size_t runs, uint64_t *s) {
+  const size_t R = TDM__SPLIT_RUN;
+  if (runs < 2 || runs * R >= n) {
+    for (size_t i = 0; i < n; i++) s[i] = tdm__split_key(kind, x[i]);
+    return n;
+  }
+  for (size_t c = 0; c < runs; c++) {
+    size_t o = (n - R) / (runs - 1) * c;
+    for (size_t i = 0; i < R; i++) s[c * R + i] = tdm__split_key(kind, x[o + i]);
+  }
+  return runs * R;
+}
+
 void tdm__splan_ranges(const tdm__splan *P, uint64_t *lo, uint64_t *hi) {
   const size_t B = TDM__SPLIT_BINS;
   const uint64_t tmax = UINT64_MAX >> P->s1; /* the largest key >> s1 */

@@ -188,15 +188,7 @@ int tdm__splitsort64(int nthreads, int kind, uint64_t *x, size_t n) {
   size_t ns = n < TDM__SPLIT_RUNS * TDM__SPLIT_RUN ? n : TDM__SPLIT_RUNS * TDM__SPLIT_RUN;
   uint64_t *smp = tdm__malloc(ns * sizeof *smp);
   if (!smp) return 1;
-  if (ns == n) {
-    for (size_t i = 0; i < n; i++) smp[i] = tdm__split_key(kind, x[i]);
-  } else { /* evenly spaced short runs: cheap to read, and sorted input is sampled evenly */
-    for (size_t c = 0; c < TDM__SPLIT_RUNS; c++) {
-      size_t o = (n - TDM__SPLIT_RUN) / (TDM__SPLIT_RUNS - 1) * c;
-      for (size_t i = 0; i < TDM__SPLIT_RUN; i++)
-        smp[c * TDM__SPLIT_RUN + i] = tdm__split_key(kind, x[o + i]);
-    }
-  }
+  tdm__split_sample(kind, x, n, TDM__SPLIT_RUNS, smp);
   size_t target = n / 32768 + 1 > TARGET ? n / 32768 + 1 : TARGET;
   int bad = tdm__splan_build(&P, kind, smp, ns, n, target);
   tdm__free(smp);
