@@ -233,18 +233,21 @@ tdm_status tdm__cpu_quantile(void *st, const tdm__sarg *x, size_t nq, const doub
   }
   j.parts = c->threads < 2 ? 1 : (size_t)(c->threads * 2 < PARTS_MAX ? c->threads * 2 : PARTS_MAX);
   j.span = x->rows / j.parts + (x->rows % j.parts != 0);
-  j.hist = tdm__malloc((j.parts + 1) * sizeof *j.hist);
-  j.slot = tdm__malloc(NB * sizeof *j.slot);
-  j.off = tdm__malloc(j.parts * sizeof *j.off);
-  int bad = !j.hist || !j.slot || !j.off;
-  if (!bad) {
-    for (unsigned b = 0; b < NB; b++) j.slot[b] = -1;
-    for (size_t k = 0; k < x->cols && !bad; k++) {
-      const double *col = (const double *)x->p + k * x->ld;
-      double *o = (double *)out->p + k * out->ld;
-      if (x->dt != TDM_F64 || tdm__quant_bracket(c->threads, j.parts, col, x->rows, nq, q, o))
-        bad = tdm__quant_select(&j, c->threads, k);
+  int bad = 0, tables = 0;
+  for (size_t k = 0; k < x->cols && !bad; k++) {
+    const double *col = (const double *)x->p + k * x->ld;
+    double *o = (double *)out->p + k * out->ld;
+    if (x->dt == TDM_F64 && !tdm__quant_bracket(c->threads, j.parts, col, x->rows, nq, q, o))
+      continue;
+    if (!tables) { /* the histogram path's tables, on the first column that takes it */
+      j.hist = tdm__malloc((j.parts + 1) * sizeof *j.hist);
+      j.slot = tdm__malloc(NB * sizeof *j.slot);
+      j.off = tdm__malloc(j.parts * sizeof *j.off);
+      if ((bad = !j.hist || !j.slot || !j.off)) break;
+      for (unsigned b = 0; b < NB; b++) j.slot[b] = -1;
+      tables = 1;
     }
+    bad = tdm__quant_select(&j, c->threads, k);
   }
   tdm__free(j.hist);
   tdm__free(j.slot);
