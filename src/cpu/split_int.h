@@ -51,6 +51,9 @@ static inline unsigned tdm__split_bucket(const tdm__splan *P, uint64_t k) {
   return P->lut2[(e >> 1) + sub];
 }
 
+#define TDM__SPLIT_RUNS 4096 /* the sort's sample: this many evenly spaced runs ... */
+#define TDM__SPLIT_RUN 64    /* ... of this many elements (all of a shorter column) */
+
 /* s := the keys of `runs` evenly spaced runs of TDM__SPLIT_RUN raw words
  * of x[0..n) (cheap to read, and a sorted column is sampled evenly), or of
  * all of x when that is no more; returns how many. */
@@ -82,9 +85,7 @@ uint32_t tdm__split_scan_avx512(uint32_t *h, size_t nbin, uint32_t *list);
 
 /* ---- the sort's state (splitsort.c) ----------------------------------- */
 
-#define TDM__SPLIT_FINE 16   /* at most 2^16 fine bins per bucket */
-#define TDM__SPLIT_RUNS 4096 /* the sample: this many evenly spaced runs ... */
-#define TDM__SPLIT_RUN 64    /* ... of this many elements (all of a shorter column) */
+#define TDM__SPLIT_FINE 16 /* at most 2^16 fine bins per bucket */
 
 typedef struct { /* one (part, bucket) */
   uint64_t *pos, *end; /* the free part of its current block */
