@@ -142,6 +142,7 @@ Test(ktab, each_level_points_at_its_kernels) {
     }
     cr_assert_eq(t->split_cls, avx512 ? tdm__split_cls_avx512 : tdm__split_cls_c, "level %d", l);
     cr_assert_eq(t->split_scan, avx512 ? tdm__split_scan_avx512 : tdm__split_scan_c, "level %d", l);
+    cr_assert_eq(t->split_out, avx512 ? tdm__split_out_avx512 : tdm__split_out_c, "level %d", l);
     cr_assert_eq(t->quant_scan, avx512 ? tdm__qscan_avx512 : tdm__qscan_c, "level %d", l);
     cr_assert_eq(t->rng_vec, avx2, "level %d", l);
     cr_assert_str_eq(t->reduce_name, avx2 ? "avx2" : "c");
@@ -315,6 +316,50 @@ Test(ktab, split_scan_equals_a_serial_loop) {
       cr_assert_eq(memcmp(l1, wl, nw * sizeof *l1), 0, "%zu bins, level %d: lists differ", nb, l);
     }
   }
+}
+
+/* The long sort's way out of a bucket: keys in order but for disjoint
+ * swapped neighbours come out as the values of the sorted keys, at every
+ * level, both kinds, for lengths 1 to 40 and longer, with the output at
+ * each of the 8 offsets within a line (the vector kernel's head) and NaN
+ * keys at the end. */
+Test(ktab, split_out_orders_swapped_pairs) {
+  enum { MAXN = 1100 };
+  static uint64_t keys[MAXN], a[MAXN], want[MAXN], buf[MAXN + 16];
+  ts_rng r;
+  ts_seed(&r, 11);
+  for (int kind = TDM__SPLIT_F64; kind <= TDM__SPLIT_I64; kind++)
+    for (size_t n = 1; n < MAXN; n = n < 40 ? n + 1 : n * 3 + 1) {
+      for (size_t i = 0; i < n; i++) { /* sorted keys with ties, some NaN keys at the end */
+        double v = ts_uniform(&r, -4, 4);
+        if (i % 7 == 3) v = 0.5;
+        uint64_t u;
+        memcpy(&u, &v, 8);
+        keys[i] = tdm__split_key(kind, u);
+      }
+      if (kind == TDM__SPLIT_F64 && n > 4) keys[n - 1] = keys[n - 2] = UINT64_MAX;
+      for (size_t i = 1; i < n; i++) /* insertion sort: the reference order */
+        for (size_t j = i; j > 0 && keys[j - 1] > keys[j]; j--) {
+          uint64_t t = keys[j];
+          keys[j] = keys[j - 1], keys[j - 1] = t;
+        }
+      for (size_t i = 0; i < n; i++) want[i] = tdm__split_unkey(kind, keys[i]);
+      memcpy(a, keys, n * sizeof *a);
+      for (size_t i = 0; i + 1 < n; i++) /* swap about a third of the pairs, none overlapping */
+        if (ts_mix(i + 31 * n) % 3 == 0) {
+          uint64_t t = a[i];
+          a[i] = a[i + 1], a[i + 1] = t;
+          i++;
+        }
+      for (int l = TDM__ISA_SCALAR; l <= tdm__isa_best(); l++)
+        for (size_t off = 0; off < 8; off++) {
+          uint64_t *o = (uint64_t *)(((uintptr_t)buf + 63) & ~(uintptr_t)63) + off;
+          memset(o, 0xab, n * sizeof *o);
+          tdm__ktab_at(l)->split_out(kind, a, o, n);
+          cr_assert_eq(memcmp(o, want, n * sizeof *o), 0, "kind %d n %zu level %d offset %zu", kind,
+                       n, l, off);
+        }
+    }
 }
 
 /* The long quantile's bracket scan: every level's counts and kept keys

@@ -30,6 +30,7 @@ static void tdm__ktab_fill(tdm__ktab *t, int level) {
                    .rng_reject = tdm__rng_range_c,
                    .split_cls = tdm__split_cls_c,
                    .split_scan = tdm__split_scan_c,
+                   .split_out = tdm__split_out_c,
                    .quant_scan = tdm__qscan_c};
 #ifdef TDM__ISA_X86
   if (level >= TDM__ISA_SSE2 && tdm__visa_sse2.f64) t->vexec = &tdm__visa_sse2;
@@ -57,6 +58,7 @@ static void tdm__ktab_fill(tdm__ktab *t, int level) {
     t->rng_beta = tdm__rng_beta_avx512;
     t->split_cls = tdm__split_cls_avx512;
     t->split_scan = tdm__split_scan_avx512;
+    t->split_out = tdm__split_out_avx512;
     t->quant_scan = tdm__qscan_avx512;
   }
 #endif

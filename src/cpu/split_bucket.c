@@ -2,7 +2,8 @@
  * one bucket's keys are counted by a fine index of the bucket's key range
  * (the plan's, so the count rides on the first read of its blocks), placed
  * by those counts, the few fine bins holding more than two keys finished
- * here, and the pairs left are ordered on the way out to the column. Also
+ * here, and the pairs of bins of two are ordered on the way out to the
+ * column (the out kernel). Also
  * the run sort that long bins and oversized buckets use. */
 #include <string.h>
 
@@ -91,31 +92,22 @@ uint32_t tdm__split_scan_c(uint32_t *h, size_t nbin, uint32_t *list) {
   return nl;
 }
 
-/* One bubble step: the lesser of x and the carried *m goes out, the
- * greater is carried. */
-static inline uint64_t tdm__sstep(uint64_t x, uint64_t *m) {
-  uint64_t l = x < *m ? x : *m;
-  *m = x < *m ? *m : x;
-  return l;
+/* Key i of a run whose only disorder is disjoint swapped neighbours:
+ * the lesser of a swapped pair's first, the greater of its second. */
+static inline uint64_t tdm__sfix(const uint64_t *a, size_t n, size_t i) {
+  uint64_t k = a[i];
+  if (i + 1 < n && k > a[i + 1]) return a[i + 1];
+  if (i > 0 && a[i - 1] > k) return a[i - 1];
+  return k;
 }
 
-/* Keys a[0..n), in order but for neighbouring pairs that may be swapped,
- * out as values at o through one bubble pass; streaming stores, since o is
- * not read again soon. */
-static void tdm__sout(int kind, const uint64_t *a, uint64_t *o, size_t n) {
-  uint64_t m = a[0];
-  size_t i = 1;
-#ifdef TDM__ISA_X86
-  for (; i < n && ((uintptr_t)(o + i - 1) & 15); i++)
-    o[i - 1] = tdm__split_unkey(kind, tdm__sstep(a[i], &m));
-  for (; i + 2 <= n; i += 2) {
-    uint64_t l0 = tdm__split_unkey(kind, tdm__sstep(a[i], &m));
-    uint64_t l1 = tdm__split_unkey(kind, tdm__sstep(a[i + 1], &m));
-    _mm_stream_si128((__m128i *)(o + i - 1), _mm_set_epi64x((long long)l1, (long long)l0));
-  }
-#endif
-  for (; i < n; i++) o[i - 1] = tdm__split_unkey(kind, tdm__sstep(a[i], &m));
-  o[n - 1] = tdm__split_unkey(kind, m);
+void tdm__split_out_c(int kind, const uint64_t *a, uint64_t *o, size_t n) {
+  for (size_t i = 0; i < n; i++) o[i] = tdm__split_unkey(kind, tdm__sfix(a, n, i));
+}
+
+/* The ends of tdm__split_out_avx512: keys [i, e) of a[0..n). */
+void tdm__split_out_part(int kind, const uint64_t *a, uint64_t *o, size_t n, size_t i, size_t e) {
+  for (; i < e; i++) o[i] = tdm__split_unkey(kind, tdm__sfix(a, n, i));
 }
 
 void tdm__split_sort_bucket(const tdm__ssort *s, size_t j, uint64_t *a, uint64_t *b,
@@ -163,5 +155,5 @@ void tdm__split_sort_bucket(const tdm__ssort *s, size_t j, uint64_t *a, uint64_t
     for (uint32_t i = b0; i < e; i++) mn = a[i] < mn ? a[i] : mn, mx = a[i] > mx ? a[i] : mx;
     tdm__split_run(a + b0, b, e - b0, mn, mx, h + ((size_t)1 << TDM__SPLIT_FINE));
   }
-  tdm__sout(s->P->kind, a, s->x + s->start[j], len);
+  s->out(s->P->kind, a, s->x + s->start[j], len);
 }

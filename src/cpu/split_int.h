@@ -83,6 +83,15 @@ typedef uint32_t (*tdm__split_scan_fn)(uint32_t *h, size_t nbin, uint32_t *list)
 uint32_t tdm__split_scan_c(uint32_t *h, size_t nbin, uint32_t *list);
 uint32_t tdm__split_scan_avx512(uint32_t *h, size_t nbin, uint32_t *list);
 
+/* o[0..n) := the values of keys a[0..n), which are in order but for
+ * disjoint neighbouring pairs that may be swapped (the bins of two keys of
+ * the in-cache step); _part does keys [i, e) only, for the vector
+ * kernel's ends. The vector kernel streams o out, the C one stores it. */
+typedef void (*tdm__split_out_fn)(int kind, const uint64_t *a, uint64_t *o, size_t n);
+void tdm__split_out_c(int kind, const uint64_t *a, uint64_t *o, size_t n);
+void tdm__split_out_avx512(int kind, const uint64_t *a, uint64_t *o, size_t n);
+void tdm__split_out_part(int kind, const uint64_t *a, uint64_t *o, size_t n, size_t i, size_t e);
+
 /* ---- the sort's state (splitsort.c) ----------------------------------- */
 
 #define TDM__SPLIT_FINE 16 /* at most 2^16 fine bins per bucket */
@@ -97,6 +106,7 @@ typedef struct {
   const tdm__splan *P;
   tdm__split_cls_fn cls;
   tdm__split_scan_fn scan;
+  tdm__split_out_fn out;
   uint64_t *x;
   size_t n, parts, span, nb, bs;
   uint64_t *tmp;           /* blocks of bs keys */

@@ -1,7 +1,8 @@
 /* split_simd.c -- the sample-split sort's AVX-512 kernels (split_int.h):
  * classify (8 raw words at a time become keys, their level-1 bins and,
- * through two gathers, bucket ids) and the scan of a bucket's fine counts
- * (16 at a time, in-register prefix sums); the kernel table (ktab.c) puts
+ * through two gathers, bucket ids), the scan of a bucket's fine counts
+ * (16 at a time, in-register prefix sums) and the way out of a sorted
+ * bucket (8 keys against their neighbours); the kernel table (ktab.c) puts
  * them in force only where the CPU has AVX-512. */
 #include "cpu/isa.h"
 #include "cpu/split_int.h"
@@ -61,5 +62,36 @@ TDM__AVX512 uint32_t tdm__split_scan_avx512(uint32_t *h, size_t nbin, uint32_t *
     idx = _mm512_add_epi32(idx, sixteen);
   }
   return nl;
+}
+
+/* tdm__split_out_c 8 keys at a time: each against both neighbours (a
+ * swapped pair is the only disorder), to values, streamed out in 64-byte
+ * lines; the ends (the unaligned head, the last line) in C. */
+TDM__AVX512 void tdm__split_out_avx512(int kind, const uint64_t *a, uint64_t *o, size_t n) {
+  const __m512i sign = _mm512_set1_epi64((long long)(1ull << 63));
+  const __m512i qnan = _mm512_set1_epi64(0x7ff8000000000000ll);
+  size_t i = ((64 - ((uintptr_t)o & 63)) & 63) / 8; /* o + i on a line */
+  if (i == 0) i = 8; /* key 0 has no left neighbour to load */
+  if (n < i + 9) {
+    tdm__split_out_part(kind, a, o, n, 0, n);
+    return;
+  }
+  tdm__split_out_part(kind, a, o, n, 0, i);
+  for (; i + 9 <= n; i += 8) {
+    __m512i k = _mm512_loadu_si512(a + i), l = _mm512_loadu_si512(a + i - 1);
+    __m512i r = _mm512_loadu_si512(a + i + 1);
+    __mmask8 down = _mm512_cmpgt_epu64_mask(k, r), up = _mm512_cmpgt_epu64_mask(l, k);
+    k = _mm512_mask_mov_epi64(_mm512_mask_mov_epi64(k, up, l), down, r);
+    if (kind == TDM__SPLIT_F64) { /* key top bit set: it was >= +0, flip the sign; else all */
+      __mmask8 pos = _mm512_cmplt_epi64_mask(k, _mm512_setzero_si512());
+      __mmask8 nan = _mm512_cmpeq_epi64_mask(k, _mm512_set1_epi64(-1));
+      k = _mm512_mask_xor_epi64(_mm512_ternarylogic_epi64(k, k, k, 0x55), pos, k, sign);
+      k = _mm512_mask_mov_epi64(k, nan, qnan); /* tdm__unkey_f64's NaN */
+    } else {
+      k = _mm512_xor_si512(k, sign);
+    }
+    _mm512_stream_si512((void *)(o + i), k);
+  }
+  tdm__split_out_part(kind, a, o, n, i, n);
 }
 #endif

@@ -201,6 +201,7 @@ int tdm__splitsort64(int nthreads, int kind, uint64_t *x, size_t n) {
   size_t nblocks = n / s.bs + s.parts * s.nb + 1 + s.parts * (CHUNK / (s.bs * sizeof *s.tmp));
   s.cls = tdm__ktab_get()->split_cls;
   s.scan = tdm__ktab_get()->split_scan;
+  s.out = tdm__ktab_get()->split_out;
   s.tmp = tdm__malloc(nblocks * s.bs * sizeof *s.tmp);
   s.bnext = tdm__malloc(nblocks * sizeof *s.bnext);
   s.bfill = tdm__malloc(nblocks * sizeof *s.bfill);
