@@ -14,18 +14,21 @@
 
 #include "cpu/sort_int.h"
 
-#define TDM__SPLIT_BINS 65536u /* level-1 bins: 16 bits below the sample's common prefix */
-#define TDM__SPLIT_SUB 256u    /* a heavy bin's level-2 cells: its next 8 bits */
+#define TDM__SPLIT_BINS 65536u /* bins: 16 bits below the sample's common prefix */
+#define TDM__SPLIT_SUB 256u    /* a heavy bin's cells: its next 8 bits */
+#define TDM__SPLIT_MAXB 65536u /* buckets at most */
 
 enum { TDM__SPLIT_F64, TDM__SPLIT_I64 }; /* what the 64-bit words of a column are */
 
+/* A bin's entry: its first bucket << 9 | m, the buckets its 256 cells are
+ * dealt over in equal runs (1: the whole bin is one bucket, or part of
+ * one shared with its neighbours). */
 typedef struct tdm__splan {
-  int kind;        /* TDM__SPLIT_F64 or _I64 */
-  int s1, s2;      /* bin = (key >> s1) - base + 1, clamped to [0, BINS-1]; cell bits at s2 */
-  uint64_t base;   /* the sample's smallest key >> s1 */
-  uint32_t *lut1;  /* per bin: index into lut2 << 1, | 1 for a heavy bin (256 cells) */
-  uint16_t *lut2;  /* bucket of a light bin or of a heavy bin's cell; 4 entries of padding */
-  size_t nb;       /* buckets (<= 65536) */
+  int kind;      /* TDM__SPLIT_F64 or _I64 */
+  int s1, s2;    /* bin = (key >> s1) - base + 1, clamped to [0, BINS-1]; cell bits at s2 */
+  uint64_t base; /* the sample's smallest key >> s1 */
+  uint32_t *lut; /* per bin, as above */
+  size_t nb;     /* buckets (<= TDM__SPLIT_MAXB) */
 } tdm__splan;
 
 /* The order-preserving key of one raw word (sort_int.h's, on the bits). */
@@ -46,9 +49,9 @@ static inline unsigned tdm__split_bucket(const tdm__splan *P, uint64_t k) {
   uint64_t t = k >> P->s1;
   if (t < P->base) t = 0;
   else t = t - P->base > TDM__SPLIT_BINS - 2 ? TDM__SPLIT_BINS - 1 : t - P->base + 1;
-  uint32_t e = P->lut1[t];
-  unsigned sub = (unsigned)(k >> P->s2) & (TDM__SPLIT_SUB - 1) & (0u - (e & 1u));
-  return P->lut2[(e >> 1) + sub];
+  uint32_t e = P->lut[t];
+  unsigned cell = (unsigned)(k >> P->s2) & (TDM__SPLIT_SUB - 1);
+  return (e >> 9) + ((cell * (e & 511u)) >> 8);
 }
 
 #define TDM__SPLIT_RUNS 4096 /* the sort's sample: this many evenly spaced runs ... */

@@ -1,10 +1,11 @@
-/* split_plan.c -- the sample-split sort's plan (split_int.h): level-1 bins
- * are 16 bits of the key just below the sample's common leading bits; a
- * bin holding more than half a bucket's worth of the sample is cut into
- * 256 cells by its next 8 bits; bins and cells are then dealt, in key
- * order, into buckets of about `target` elements. Keys outside the
- * sample's range fall into the end bins 0 and BINS-1, which are never cut,
- * so the map stays monotone for every key. */
+/* split_plan.c -- the sample-split sort's plan (split_int.h): bins are 16
+ * bits of the key just below the sample's common leading bits; a bin
+ * holding 1.5 buckets' worth of the sample or more gets m buckets of its
+ * own, over which its 256 cells (its next 8 bits) are dealt in equal runs,
+ * so a key's bucket is one table entry and a multiply away; the other bins
+ * are dealt, in key order, into buckets of about `target` elements. Keys
+ * outside the sample's range fall into the end bins 0 and BINS-1, which are
+ * never cut, so the map stays monotone for every key. */
 #include <string.h>
 
 #include "core/alloc.h"
@@ -20,9 +21,8 @@ void tdm__split_cls_c(const tdm__splan *P, const uint64_t *x, size_t n, uint64_t
 }
 
 void tdm__splan_free(tdm__splan *P) {
-  tdm__free(P->lut1);
-  tdm__free(P->lut2);
-  P->lut1 = NULL, P->lut2 = NULL;
+  tdm__free(P->lut);
+  P->lut = NULL;
 }
 
 size_t tdm__split_sample(int kind, const uint64_t *x, size_t n, size_t runs, uint64_t *s) {
@@ -55,12 +55,12 @@ void tdm__splan_ranges(const tdm__splan *P, uint64_t *lo, uint64_t *hi) {
       blo = t << P->s1;
       bhi = b == B - 1 || t == tmax ? UINT64_MAX : ((t + 1) << P->s1) - 1;
     }
-    uint32_t e = P->lut1[b];
-    size_t cells = e & 1 ? TDM__SPLIT_SUB : 1;
+    uint32_t e = P->lut[b], m = e & 511u;
+    size_t cells = m > 1 ? TDM__SPLIT_SUB : 1;
     for (size_t c = 0; c < cells; c++) {
       uint64_t clo = blo, chi = bhi;
       if (cells > 1) clo = blo + ((uint64_t)c << P->s2), chi = clo + (((uint64_t)1 << P->s2) - 1);
-      size_t q = P->lut2[(e >> 1) + c];
+      size_t q = (e >> 9) + ((c * m) >> 8);
       if (q != prev) lo[q] = clo, prev = q;
       hi[q] = chi;
     }
@@ -69,7 +69,7 @@ void tdm__splan_ranges(const tdm__splan *P, uint64_t *lo, uint64_t *hi) {
 
 int tdm__splan_build(tdm__splan *P, int kind, const uint64_t *s, size_t ns, size_t n,
                      size_t target) {
-  const size_t B = TDM__SPLIT_BINS, C = TDM__SPLIT_SUB;
+  const size_t B = TDM__SPLIT_BINS;
   uint64_t mn = UINT64_MAX, mx = 0;
   for (size_t i = 0; i < ns; i++) {
     mn = s[i] < mn ? s[i] : mn;
@@ -79,49 +79,43 @@ int tdm__splan_build(tdm__splan *P, int kind, const uint64_t *s, size_t ns, size
   int s1 = hb + 1 - 16;
   if (s1 < 0) s1 = 0;
   while ((mx >> s1) - (mn >> s1) > B - 3) s1++; /* the sample's bins are 1 .. B-2 */
-  *P = (tdm__splan){kind, s1, s1 >= 8 ? s1 - 8 : 0, mn >> s1, NULL, NULL, 0};
-  uint32_t *h1 = tdm__calloc(B, sizeof *h1), *hid = tdm__malloc(B * sizeof *hid);
-  if (!h1 || !hid) goto oom;
-  for (size_t i = 0; i < ns; i++) h1[(s[i] >> s1) - P->base + 1]++;
-  double scale = (double)n / (double)ns, half = (double)target / 2;
-  size_t nh = 0;
-  for (size_t b = 0; b < B; b++) /* cells only where 8 more bits exist below the bin */
-    hid[b] = b > 0 && b < B - 1 && s1 >= 8 && h1[b] * scale > half ? (uint32_t)nh++ : UINT32_MAX;
-  uint32_t *h2 = tdm__calloc(nh * C + 1, sizeof *h2);
-  P->lut1 = tdm__malloc(B * sizeof *P->lut1);
-  P->lut2 = tdm__malloc((B + nh * C + 4) * sizeof *P->lut2);
-  if (!h2 || !P->lut1 || !P->lut2) {
-    tdm__free(h2);
-    goto oom;
+  *P = (tdm__splan){kind, s1, s1 >= 8 ? s1 - 8 : 0, mn >> s1, NULL, 0};
+  uint32_t *h = tdm__calloc(B, sizeof *h);
+  P->lut = tdm__malloc(B * sizeof *P->lut);
+  if (!h || !P->lut) {
+    tdm__free(h);
+    tdm__splan_free(P);
+    return 1;
   }
-  for (size_t i = 0; i < ns && nh; i++) {
-    uint32_t id = hid[(s[i] >> s1) - P->base + 1];
-    if (id != UINT32_MAX) h2[(size_t)id * C + ((s[i] >> P->s2) & (C - 1))]++;
-  }
-  /* Deal bins and cells into buckets. Any two neighbouring buckets hold
-   * more than target of the estimate and the target is at least n / 32768
-   * (splitsort.c), so the count stays near 2^16; the cap is a backstop. */
-  size_t at = 0, bk = 0;
-  double acc = 0;
+  for (size_t i = 0; i < ns; i++) h[(s[i] >> s1) - P->base + 1]++;
+  /* Deal the bins into buckets in key order: a bin of 1.5 targets or more
+   * (by the sample) gets m of them of its own, its cells dealt over them in
+   * equal runs (a bin is a narrow slice of the key range, so its density
+   * is nearly flat); the others share buckets of up to about target. A
+   * bin has cells only where 8 more bits exist below it. The target is at
+   * least n / 32768 (splitsort.c), so the count stays near 2^16; the
+   * cap is a backstop. */
+  const size_t maxb = TDM__SPLIT_MAXB;
+  double scale = (double)n / (double)ns, acc = 0;
+  size_t bk = 0; /* the bucket being filled */
   for (size_t b = 0; b < B; b++) {
-    size_t cells = hid[b] == UINT32_MAX ? 1 : C;
-    P->lut1[b] = (uint32_t)(at << 1) | (cells > 1);
-    for (size_t j = 0; j < cells; j++) {
-      double c = (cells > 1 ? h2[(size_t)hid[b] * C + j] : h1[b]) * scale;
-      if (acc > 0 && acc + c > (double)target && bk < 65535) bk++, acc = 0;
-      P->lut2[at++] = (uint16_t)bk;
-      acc += c;
+    double c = h[b] * scale;
+    size_t m = b > 0 && b < B - 1 && s1 >= 8 ? (size_t)(c / (double)target + 0.5) : 1;
+    if (m < 1) m = 1;
+    if (m > TDM__SPLIT_SUB) m = TDM__SPLIT_SUB;
+    if (m > 1 && bk + 1 < maxb) {
+      if (acc > 0) bk++;
+      if (m > maxb - bk) m = maxb - bk;
+      P->lut[b] = (uint32_t)(bk << 9 | m);
+      bk += m - 1;
+      acc = (double)target + 1; /* full: the next bin opens a new bucket */
+      continue;
     }
+    if (acc > 0 && acc + c > (double)target && bk + 1 < maxb) bk++, acc = 0;
+    P->lut[b] = (uint32_t)(bk << 9 | 1);
+    acc += c;
   }
-  memset(P->lut2 + at, 0, 4 * sizeof *P->lut2); /* a 32-bit gather of the last entry overreads */
   P->nb = bk + 1;
-  tdm__free(h1);
-  tdm__free(hid);
-  tdm__free(h2);
+  tdm__free(h);
   return 0;
-oom:
-  tdm__free(h1);
-  tdm__free(hid);
-  tdm__splan_free(P);
-  return 1;
 }

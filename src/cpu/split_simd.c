@@ -1,6 +1,6 @@
 /* split_simd.c -- the sample-split sort's AVX-512 kernels (split_int.h):
- * classify (8 raw words at a time become keys, their level-1 bins and,
- * through two gathers, bucket ids), the scan of a bucket's fine counts
+ * classify (8 raw words at a time become keys, their bins and, through
+ * one gather and a multiply, bucket ids), the scan of a bucket's fine counts
  * (16 at a time, in-register prefix sums) and the way out of a sorted
  * bucket (8 keys against their neighbours); the kernel table (ktab.c) puts
  * them in force only where the CPU has AVX-512. */
@@ -18,7 +18,7 @@ TDM__AVX512 void tdm__split_cls_avx512(const tdm__splan *P, const uint64_t *x, s
   const __m512i base = _mm512_set1_epi64((long long)P->base);
   const __m512i top = _mm512_set1_epi64(TDM__SPLIT_BINS - 2);
   const __m512i cellm = _mm512_set1_epi64(TDM__SPLIT_SUB - 1);
-  const __m512i one = _mm512_set1_epi64(1);
+  const __m512i one = _mm512_set1_epi64(1), mm = _mm512_set1_epi64(511);
   const __m128i s1 = _mm_cvtsi32_si128(P->s1), s2 = _mm_cvtsi32_si128(P->s2);
   const int f64 = P->kind == TDM__SPLIT_F64;
   size_t i = 0;
@@ -29,13 +29,12 @@ TDM__AVX512 void tdm__split_cls_avx512(const tdm__splan *P, const uint64_t *x, s
     __mmask8 below = _mm512_cmplt_epu64_mask(t, base);
     t = _mm512_min_epu64(_mm512_maskz_sub_epi64((__mmask8)~below, t, base), top);
     t = _mm512_mask_add_epi64(t, (__mmask8)~below, t, one); /* as tdm__split_bucket */
-    __m512i e = _mm512_cvtepu32_epi64(_mm512_i64gather_epi32(t, (const int *)P->lut1, 4));
-    __mmask8 heavy = _mm512_test_epi64_mask(e, one);
-    __m512i cell = _mm512_maskz_and_epi64(heavy, _mm512_srl_epi64(k, s2), cellm);
-    __m512i at = _mm512_add_epi64(_mm512_srli_epi64(e, 1), cell);
-    __m256i id = _mm512_i64gather_epi32(at, (const int *)P->lut2, 2); /* 2 bytes wanted, 4 read */
+    __m512i e = _mm512_cvtepu32_epi64(_mm512_i64gather_epi32(t, (const int *)P->lut, 4));
+    __m512i cell = _mm512_and_si512(_mm512_srl_epi64(k, s2), cellm);
+    __m512i sub = _mm512_srli_epi64(_mm512_mul_epu32(cell, _mm512_and_si512(e, mm)), 8);
+    __m512i id = _mm512_add_epi64(_mm512_srli_epi64(e, 9), sub); /* as tdm__split_bucket */
     _mm512_storeu_si512(keys + i, k);
-    _mm256_storeu_si256((__m256i *)(ids + i), _mm256_and_si256(id, _mm256_set1_epi32(0xffff)));
+    _mm256_storeu_si256((__m256i *)(ids + i), _mm512_cvtepi64_epi32(id));
   }
   tdm__split_cls_c(P, x + i, n - i, keys + i, ids + i);
 }
