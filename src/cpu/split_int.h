@@ -111,7 +111,8 @@ typedef struct {
   tdm__split_scan_fn scan;
   tdm__split_out_fn out;
   uint64_t *x;
-  size_t n, parts, span, nb, bs;
+  size_t n, parts, nb, bs;
+  size_t pnext, gnext, bnext_big; /* atomic: the next piece, bucket group, big bucket to take */
   uint64_t *tmp;           /* blocks of bs keys */
   uint32_t *bnext, *bfill; /* per block: next in its chain (UINT32_MAX: none), keys held */
   uint32_t nblk;           /* blocks handed out (atomic) */
@@ -121,9 +122,9 @@ typedef struct {
   size_t *start;           /* nb + 1: each bucket's place in the column */
   uint64_t *lo, *hi;       /* nb: each bucket's key range (tdm__splan_ranges) */
   size_t ngroups, *gfirst; /* bucket groups [gfirst[g], gfirst[g+1]) */
-  uint64_t *work;          /* per group: 2 x cap keys */
-  uint32_t *hist;          /* per group: TDM__SPLIT_HIST counts */
-  uint32_t *list;          /* per group: cap / 3 + 2 bins */
+  uint64_t *work;          /* per part: 2 x cap keys */
+  uint32_t *hist;          /* per part: TDM__SPLIT_HIST counts */
+  uint32_t *list;          /* per part: cap / 3 + 2 bins */
   size_t cap;              /* the longest bucket sorted in cache */
   size_t nbig, *bigs;      /* the buckets longer than that */
   size_t bigmax, nbw;      /* the longest, and the workers that sort them in place */

@@ -1,15 +1,16 @@
 /* splitsort.c -- tdm_sort of one long column of 64-bit words (F64, I64)
  * on all threads, in three steps that each cross memory once:
  *  1. a plan from a sample (split_plan.c): about n/16K buckets in key order;
- *  2. one parallel pass: each part of the column turns its values into keys
- *     and bucket ids (the classify kernel of the kernel table) and appends
- *     each key to its bucket through a 64-byte staging line per bucket,
- *     written out with non-temporal stores into blocks that chain per
- *     (part, bucket), so no counting pass is needed;
- *  3. buckets in parallel (split_bucket.c): each is counted by a fine index
- *     of its key range on the first read of its blocks, placed by the
- *     counts into a cache-resident buffer on the second, finished there
- *     and written back as values at its place.
+ *  2. one parallel pass: each part (one worker's tables) takes pieces of
+ *     the column in turn, makes their values keys and bucket ids (the
+ *     classify kernel of the kernel table) and appends each key to its
+ *     bucket through a 64-byte staging line per bucket, written out with
+ *     non-temporal stores into blocks that chain per (part, bucket), so no
+ *     counting pass is needed;
+ *  3. groups of buckets taken in turn (split_bucket.c): each bucket is
+ *     counted by a fine index of its key range on the first read of its
+ *     blocks, placed by the counts into a cache-resident buffer on the
+ *     second, finished there and written back as values at its place.
  * A bucket far larger than planned (many ties, or a cluster the sample
  * missed) is gathered into its place and sorted there by LSD passes on a
  * fine index of its min..max range (tdm__split_run). The
@@ -32,7 +33,9 @@
 #define TARGET ((size_t)1 << 14) /* bucket size aimed at: two copies and tables in L2 */
 #define BIG 4                    /* buckets over BIG x target are sorted in place */
 #define BATCH 512                /* values classified per kernel call */
-#define PARTS_MAX 16             /* parts of the move, and a quarter of the bucket groups */
+#define PARTS_MAX 16             /* parts: the workers' state slots, each with its own tables */
+#define PIECE ((size_t)1 << 17)  /* values a part takes from the column at a time */
+#define GROUPS 16                /* bucket groups per part */
 #define NONE UINT32_MAX /* the end of a block chain */
 #define CHUNK ((size_t)2 << 20) /* blocks a part takes at a time: a huge page */
 
@@ -76,27 +79,34 @@ static inline void tdm__sflush(tdm__ssort *s, tdm__sbk *b, const uint64_t *line,
   b->pos += 8;
 }
 
+/* Part p takes pieces of the column from a shared counter, so a thread
+ * that is held up (a busy machine) leaves its share to the others; which
+ * part holds a key does not change the result. */
 static void tdm__smove(void *arg, size_t lo, size_t hi) {
   tdm__ssort *s = arg;
   uint64_t keys[BATCH];
   uint32_t ids[BATCH];
   for (size_t p = lo; p < hi; p++) {
-    size_t b = p * s->span, e = b + s->span < s->n ? b + s->span : s->n;
     tdm__sbk *st = s->st + p * s->nb;
     uint64_t(*stage)[8] = s->stage + p * s->nb;
     uint8_t *fill = s->fill + p * s->nb;
     uint32_t at[2] = {0, 0};
     for (size_t j = 0; j < s->nb; j++) st[j] = (tdm__sbk){NULL, NULL, NONE, NONE, 0};
     memset(fill, 0, s->nb);
-    for (size_t i0 = b; i0 < e; i0 += BATCH) {
-      size_t len = e - i0 < BATCH ? e - i0 : BATCH;
-      s->cls(s->P, s->x + i0, len, keys, ids);
-      for (size_t i = 0; i < len; i++) {
-        uint32_t c = ids[i];
-        unsigned f = fill[c];
-        stage[c][f] = keys[i];
-        if (++f == 8) tdm__sflush(s, st + c, stage[c], at), f = 0;
-        fill[c] = (uint8_t)f;
+    for (;;) {
+      size_t b = __atomic_fetch_add(&s->pnext, PIECE, __ATOMIC_RELAXED);
+      if (b >= s->n) break;
+      size_t e = s->n - b > PIECE ? b + PIECE : s->n;
+      for (size_t i0 = b; i0 < e; i0 += BATCH) {
+        size_t len = e - i0 < BATCH ? e - i0 : BATCH;
+        s->cls(s->P, s->x + i0, len, keys, ids);
+        for (size_t i = 0; i < len; i++) {
+          uint32_t c = ids[i];
+          unsigned f = fill[c];
+          stage[c][f] = keys[i];
+          if (++f == 8) tdm__sflush(s, st + c, stage[c], at), f = 0;
+          fill[c] = (uint8_t)f;
+        }
       }
     }
     for (size_t j = 0; j < s->nb; j++) {
@@ -142,15 +152,21 @@ static size_t tdm__sgather(const tdm__ssort *s, size_t j, uint64_t *a, uint64_t 
 
 static size_t tdm__slen(const tdm__ssort *s, size_t j) { return s->start[j + 1] - s->start[j]; }
 
+/* Part p takes groups of buckets from a shared counter and sorts them
+ * with its own scratch. */
 static void tdm__sgroups(void *arg, size_t lo, size_t hi) {
   tdm__ssort *s = arg;
-  for (size_t g = lo; g < hi; g++) {
-    uint64_t *a = s->work + g * 2 * s->cap, *b = a + s->cap;
-    uint32_t *h = s->hist + g * TDM__SPLIT_HIST, *list = s->list + g * (s->cap / 3 + 2);
-    for (size_t j = s->gfirst[g]; j < s->gfirst[g + 1]; j++) {
-      size_t len = tdm__slen(s, j);
-      if (len && len <= s->cap) /* the big ones are done */
-        tdm__split_sort_bucket(s, j, a, b, h, list);
+  for (size_t p = lo; p < hi; p++) {
+    uint64_t *a = s->work + p * 2 * s->cap, *b = a + s->cap;
+    uint32_t *h = s->hist + p * TDM__SPLIT_HIST, *list = s->list + p * (s->cap / 3 + 2);
+    for (;;) {
+      size_t g = __atomic_fetch_add(&s->gnext, 1, __ATOMIC_RELAXED);
+      if (g >= s->ngroups) break;
+      for (size_t j = s->gfirst[g]; j < s->gfirst[g + 1]; j++) {
+        size_t len = tdm__slen(s, j);
+        if (len && len <= s->cap) /* the big ones are done */
+          tdm__split_sort_bucket(s, j, a, b, h, list);
+      }
     }
 #ifdef TDM__ISA_X86
     _mm_sfence();
@@ -159,14 +175,16 @@ static void tdm__sgroups(void *arg, size_t lo, size_t hi) {
 }
 
 /* The buckets over cap (many ties, or clusters the sample missed): worker
- * t takes big buckets t, t + nbw, ... and sorts each in its place with a
- * scratch of bigmax keys of its own. */
+ * slot t takes big buckets from a shared counter and sorts each in its
+ * place with a scratch of bigmax keys of its own. */
 static void tdm__sbig(void *arg, size_t lo, size_t hi) {
   tdm__ssort *s = arg;
   for (size_t t = lo; t < hi; t++) {
     uint64_t *scratch = s->bigwork + t * s->bigmax;
     uint32_t *h = s->hist + t * TDM__SPLIT_HIST;
-    for (size_t b = t; b < s->nbig; b += s->nbw) {
+    for (;;) {
+      size_t b = __atomic_fetch_add(&s->bnext_big, 1, __ATOMIC_RELAXED);
+      if (b >= s->nbig) break;
       size_t j = s->bigs[b], len = tdm__slen(s, j);
       uint64_t *o = s->x + s->start[j], mn, mx;
       tdm__sgather(s, j, o, &mn, &mx);
@@ -194,7 +212,6 @@ int tdm__splitsort64(int nthreads, int kind, uint64_t *x, size_t n) {
   tdm__free(smp);
   if (bad) return 1;
   s.nb = P.nb;
-  s.span = n / s.parts + (n % s.parts != 0);
   s.bs = 512; /* blocks of 4 KiB, smaller where the partial blocks would be over n/8 */
   while (s.bs > 64 && s.parts * s.nb * s.bs > n / 8) s.bs /= 2;
   /* all full but one per (part, bucket), and each part's last chunk */
@@ -209,9 +226,9 @@ int tdm__splitsort64(int nthreads, int kind, uint64_t *x, size_t n) {
   s.stage = tdm__malloc(s.parts * s.nb * sizeof *s.stage);
   s.fill = tdm__malloc(s.parts * s.nb);
   s.start = tdm__malloc((s.nb + 1) * sizeof *s.start);
-  s.ngroups = s.nb < s.parts * 4 ? s.nb : s.parts * 4; /* each with its own scratch */
+  s.ngroups = s.nb < s.parts * GROUPS ? s.nb : s.parts * GROUPS;
   s.gfirst = tdm__malloc((s.ngroups + 1) * sizeof *s.gfirst);
-  s.hist = tdm__malloc(s.ngroups * TDM__SPLIT_HIST * sizeof *s.hist);
+  s.hist = tdm__malloc(s.parts * TDM__SPLIT_HIST * sizeof *s.hist);
   s.lo = tdm__malloc(s.nb * sizeof *s.lo);
   s.hi = tdm__malloc(s.nb * sizeof *s.hi);
   bad = !s.tmp || !s.bnext || !s.bfill || !s.st || !s.stage || !s.fill || !s.start || !s.gfirst ||
@@ -229,11 +246,10 @@ int tdm__splitsort64(int nthreads, int kind, uint64_t *x, size_t n) {
       else s.cap = len > s.cap ? len : s.cap;
     }
     s.start[s.nb] = run;
-    s.work = tdm__malloc(s.ngroups * 2 * (s.cap ? s.cap : 1) * sizeof *s.work);
-    s.list = tdm__malloc(s.ngroups * (s.cap / 3 + 2) * sizeof *s.list);
+    s.work = tdm__malloc(s.parts * 2 * (s.cap ? s.cap : 1) * sizeof *s.work);
+    s.list = tdm__malloc(s.parts * (s.cap / 3 + 2) * sizeof *s.list);
     if (s.nbig) { /* workers for the big buckets: at most n keys of scratch in all */
-      s.nbw = s.nbig < s.ngroups ? s.nbig : s.ngroups;
-      if (s.nbw > (size_t)nthreads) s.nbw = (size_t)nthreads;
+      s.nbw = s.nbig < s.parts ? s.nbig : s.parts;
       if (s.nbw > n / s.bigmax) s.nbw = n / s.bigmax ? n / s.bigmax : 1;
       s.bigs = tdm__malloc(s.nbig * sizeof *s.bigs);
       s.bigwork = tdm__malloc(s.nbw * s.bigmax * sizeof *s.bigwork);
@@ -249,7 +265,7 @@ int tdm__splitsort64(int nthreads, int kind, uint64_t *x, size_t n) {
     for (size_t j = 0; j < s.nb && g + 1 < s.ngroups; j++)
       if (s.start[j + 1] >= per * (g + 1)) s.gfirst[++g] = j + 1;
     while (g < s.ngroups) s.gfirst[++g] = s.nb;
-    tdm__par_for(nthreads, s.ngroups, 1, tdm__sgroups, &s);
+    tdm__par_for(nthreads, s.parts, 1, tdm__sgroups, &s);
   }
   tdm__free(s.bigwork);
   tdm__free(s.bigs);
