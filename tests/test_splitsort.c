@@ -189,6 +189,46 @@ Test(splitsort, plan_ranges_partition_the_keys) {
   free(s);
 }
 
+/* The plan's buckets hold about `target` each: a sample of 2^16 keys plans
+ * 2^24 elements in buckets of 2^14; 2^21 fresh keys of the same
+ * distribution, scaled, give every bucket's share. Heavy bins' cells are
+ * dealt over their buckets in equal runs, light bins shared: no bucket
+ * over 2 targets (a light bin holds up to 1.5, and sampling noise is
+ * about 1/8 here; cells dealt over half the buckets give 2.5), about
+ * n/target buckets in all. */
+static uint64_t draw(int kind, int dist, ts_rng *r, size_t i) {
+  if (dist == 1) return tdm__split_key(kind, ts_mix(i + 99) >> 3); /* flat over 61 bits */
+  double v = ts_uniform(r, -1, 1) + ts_uniform(r, -1, 1); /* a bell */
+  uint64_t k;
+  memcpy(&k, &v, 8);
+  return tdm__split_key(kind, k);
+}
+
+static void check_sizes(int kind, int dist, const char *what) {
+  enum { NS = 1 << 16, NF = 1 << 21 };
+  const size_t n = (size_t)1 << 24, target = 1 << 14;
+  uint64_t *s = malloc(NS * 8);
+  ts_rng r;
+  ts_seed(&r, 33);
+  for (size_t i = 0; i < NS; i++) s[i] = draw(kind, dist, &r, i);
+  tdm__splan P;
+  cr_assert_eq(tdm__splan_build(&P, kind, s, NS, n, target), 0);
+  cr_assert(P.nb > n / target / 2 && P.nb < 2 * n / target, "%s: %zu buckets", what, P.nb);
+  size_t *cnt = calloc(P.nb, sizeof *cnt), big = 0;
+  for (size_t i = NS; i < NS + NF; i++) cnt[tdm__split_bucket(&P, draw(kind, dist, &r, i))]++;
+  for (size_t q = 0; q < P.nb; q++) big = cnt[q] > big ? cnt[q] : big;
+  double share = (double)big * (double)(n / NF) / (double)target;
+  cr_log_info("%s: %zu buckets, the largest %.2f targets", what, P.nb, share);
+  cr_assert_lt(share, 2.0, "%s: a bucket holds %.2f targets", what, share);
+  free(cnt), free(s);
+  tdm__splan_free(&P);
+}
+
+Test(splitsort, plan_buckets_hold_about_target) {
+  check_sizes(TDM__SPLIT_F64, 0, "bell");
+  check_sizes(TDM__SPLIT_I64, 1, "flat");
+}
+
 Test(splitsort, i64_both_ends_of_the_range) {
   uint64_t *u = malloc(N * 8);
   int64_t *v = (int64_t *)u;
