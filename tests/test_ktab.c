@@ -320,30 +320,40 @@ Test(ktab, split_scan_equals_a_serial_loop) {
 
 /* The long sort's way out of a bucket: keys in order but for disjoint
  * swapped neighbours come out as the values of the sorted keys, at every
- * level, both kinds, for lengths 1 to 40 and longer, with the output at
- * each of the 8 offsets within a line (the vector kernel's head) and NaN
- * keys at the end. */
+ * level, every kind (F32 writes 32-bit words), for lengths 1 to 40 and
+ * longer, with the output at each of the 8 offsets within a line (the
+ * vector kernel's head) and NaN keys at the end. */
 Test(ktab, split_out_orders_swapped_pairs) {
   enum { MAXN = 1100 };
   static uint64_t keys[MAXN], a[MAXN], want[MAXN], buf[MAXN + 16];
+  static uint32_t want32[MAXN];
   ts_rng r;
   ts_seed(&r, 11);
-  for (int kind = TDM__SPLIT_F64; kind <= TDM__SPLIT_I64; kind++)
+  for (int kind = TDM__SPLIT_F64; kind <= TDM__SPLIT_F32; kind++)
     for (size_t n = 1; n < MAXN; n = n < 40 ? n + 1 : n * 3 + 1) {
       for (size_t i = 0; i < n; i++) { /* sorted keys with ties, some NaN keys at the end */
         double v = ts_uniform(&r, -4, 4);
         if (i % 7 == 3) v = 0.5;
         uint64_t u;
-        memcpy(&u, &v, 8);
+        if (kind == TDM__SPLIT_F32) {
+          float f = (float)v;
+          uint32_t w;
+          memcpy(&w, &f, 4);
+          u = w;
+        } else {
+          memcpy(&u, &v, 8);
+        }
         keys[i] = tdm__split_key(kind, u);
       }
-      if (kind == TDM__SPLIT_F64 && n > 4) keys[n - 1] = keys[n - 2] = UINT64_MAX;
+      if (kind != TDM__SPLIT_I64 && n > 4) keys[n - 1] = keys[n - 2] = UINT64_MAX;
       for (size_t i = 1; i < n; i++) /* insertion sort: the reference order */
         for (size_t j = i; j > 0 && keys[j - 1] > keys[j]; j--) {
           uint64_t t = keys[j];
           keys[j] = keys[j - 1], keys[j - 1] = t;
         }
       for (size_t i = 0; i < n; i++) want[i] = tdm__split_unkey(kind, keys[i]);
+      for (size_t i = 0; i < n; i++) want32[i] = (uint32_t)want[i];
+      size_t es = tdm__split_width(kind);
       memcpy(a, keys, n * sizeof *a);
       for (size_t i = 0; i + 1 < n; i++) /* swap about a third of the pairs, none overlapping */
         if (ts_mix(i + 31 * n) % 3 == 0) {
@@ -353,11 +363,11 @@ Test(ktab, split_out_orders_swapped_pairs) {
         }
       for (int l = TDM__ISA_SCALAR; l <= tdm__isa_best(); l++)
         for (size_t off = 0; off < 8; off++) {
-          uint64_t *o = (uint64_t *)(((uintptr_t)buf + 63) & ~(uintptr_t)63) + off;
-          memset(o, 0xab, n * sizeof *o);
+          char *o = (char *)(((uintptr_t)buf + 63) & ~(uintptr_t)63) + off * es;
+          memset(o, 0xab, n * es);
           tdm__ktab_at(l)->split_out(kind, a, o, n);
-          cr_assert_eq(memcmp(o, want, n * sizeof *o), 0, "kind %d n %zu level %d offset %zu", kind,
-                       n, l, off);
+          cr_assert_eq(memcmp(o, es == 4 ? (void *)want32 : (void *)want, n * es), 0,
+                       "kind %d n %zu level %d offset %zu", kind, n, l, off);
         }
     }
 }
@@ -425,14 +435,16 @@ Test(ktab, quant_scan_equals_the_reference) {
 Test(ktab, split_classify_equals_the_reference) {
   enum { NS = 4096, NX = 1003 };
   static uint64_t smp[NS], x[NX], k0[NX], k1[NX];
-  static uint32_t i0[NX], i1[NX];
+  static uint32_t i0[NX], i1[NX], xf[NX];
   ts_rng r;
   ts_seed(&r, 5);
-  for (int kind = TDM__SPLIT_F64; kind <= TDM__SPLIT_I64; kind++) {
+  for (int kind = TDM__SPLIT_F64; kind <= TDM__SPLIT_F32; kind++) {
     for (size_t i = 0; i < NS; i++) {
       double v = ts_uniform(&r, -3, 3);
-      memcpy(&smp[i], &v, 8);
-      smp[i] = tdm__split_key(kind, smp[i]);
+      float f = (float)v;
+      uint32_t w;
+      memcpy(&smp[i], &v, 8), memcpy(&w, &f, 4);
+      smp[i] = tdm__split_key(kind, kind == TDM__SPLIT_F32 ? w : smp[i]);
     }
     for (size_t i = 0; i < NX; i++) {
       double v = i % 5 == 0 ? ts_uniform(&r, -1e6, 1e6) : ts_uniform(&r, -3, 3);
@@ -441,10 +453,18 @@ Test(ktab, split_classify_equals_the_reference) {
     double sp[6] = {NAN, -NAN, -0.0, INFINITY, -INFINITY, 4e-320};
     for (int i = 0; i < 6; i++) memcpy(&x[7 * i + 1], &sp[i], 8);
     x[NX - 1] = UINT64_MAX, x[NX - 2] = 0;
+    for (size_t i = 0; i < NX; i++) { /* the F32 column: the same values narrowed */
+      double v;
+      memcpy(&v, &x[i], 8);
+      float f = (float)v;
+      memcpy(&xf[i], &f, 4);
+    }
+    xf[NX - 1] = UINT32_MAX, xf[NX - 3] = 0x00000001u; /* a NaN pattern, the least subnormal */
+    const void *col = kind == TDM__SPLIT_F32 ? (const void *)xf : (const void *)x;
     tdm__splan P;
     cr_assert_eq(tdm__splan_build(&P, kind, smp, NS, (size_t)1 << 26, 1 << 14), 0);
     cr_assert_gt(P.nb, 100, "%zu buckets", P.nb);
-    tdm__split_cls_c(&P, x, NX, k0, i0);
+    tdm__split_cls_c(&P, col, NX, k0, i0);
     for (size_t i = 1; i < NX; i++) /* the map is monotone in the key */
       for (size_t j = 0; j < i; j += 97) {
         if (k0[j] < k0[i]) cr_assert_leq(i0[j], i0[i], "kind %d: keys %zu < %zu, buckets %u > %u", kind, j, i, i0[j], i0[i]);
@@ -452,7 +472,7 @@ Test(ktab, split_classify_equals_the_reference) {
       }
     for (int l = TDM__ISA_SCALAR; l <= tdm__isa_best(); l++) {
       memset(k1, 0, sizeof k1), memset(i1, 0xff, sizeof i1);
-      tdm__ktab_at(l)->split_cls(&P, x, NX, k1, i1);
+      tdm__ktab_at(l)->split_cls(&P, col, NX, k1, i1);
       cr_assert_eq(memcmp(k0, k1, sizeof k0), 0, "kind %d level %d: keys differ", kind, l);
       cr_assert_eq(memcmp(i0, i1, sizeof i0), 0, "kind %d level %d: buckets differ", kind, l);
     }

@@ -1,5 +1,6 @@
-/* test_splitsort.c -- the long-column sort of 64-bit words (the
- * sample-split path, src/cpu/splitsort.c) against qsort: F64 with NaN,
+/* test_splitsort.c -- the long-column sort of F64, I64 and F32 words (the
+ * sample-split path, src/cpu/splitsort.c) against qsort: F64 (and the same
+ * cases narrowed to F32) with NaN,
  * -0/+0, infinities, subnormals and ties; inputs that defeat its sample
  * (clusters of distinct values between the sampled runs, sorted and
  * reversed input, one value, two values, a huge dynamic range); I64 near
@@ -23,7 +24,7 @@
 static int cmp_f64(const void *a, const void *b) {
   double x = *(const double *)a, y = *(const double *)b;
   if (isnan(x) || isnan(y)) return isnan(x) - isnan(y);
-  if (x == y) return signbit(y) - signbit(x); /* -0 first */
+  if (x == y) return (signbit(y) != 0) - (signbit(x) != 0); /* -0 first */
   return x < y ? -1 : 1;
 }
 static int cmp_i64(const void *a, const void *b) {
@@ -116,6 +117,55 @@ Test(splitsort, f64_cases_every_tier_and_thread_count) {
   check(u, N, TDM__SPLIT_F64, 2, "huge range, scalar tier");
   tdm__isa_force(best);
   free(x), free(u);
+}
+
+static int cmp_f32(const void *a, const void *b) {
+  float x = *(const float *)a, y = *(const float *)b;
+  if (isnan(x) || isnan(y)) return isnan(x) - isnan(y);
+  if (x == y) return (signbit(y) != 0) - (signbit(x) != 0); /* -0 first */
+  return x < y ? -1 : 1;
+}
+
+/* check's F32 twin: the words are 32 bits, NaN comes back as 0x7fc00000. */
+static void check32(const float *src, size_t n, int threads, const char *what) {
+  float *got = malloc(n * 4), *want = malloc(n * 4);
+  memcpy(got, src, n * 4), memcpy(want, src, n * 4);
+  qsort(want, n, 4, cmp_f32);
+  cr_assert_eq(tdm__splitsort64(threads, TDM__SPLIT_F32, got, n), 0, "%s: failed", what);
+  for (size_t i = 0; i < n; i++) {
+    uint32_t g, w;
+    memcpy(&g, &got[i], 4), memcpy(&w, &want[i], 4);
+    if (isnan(want[i])) w = 0x7fc00000u;
+    cr_assert_eq(g, w, "f32 %s, %d threads, [%zu]: %#x vs %#x", what, threads, i, g, w);
+  }
+  free(got), free(want);
+}
+
+/* F32 columns take the same path on their values' F64 keys: the F64 cases
+ * narrowed (the huge range becomes infinities and zeros, the cluster one
+ * value: a big bucket sorted in scratch), and F32's own specials. */
+Test(splitsort, f32_cases_every_tier_and_thread_count) {
+  double *x = malloc(N * 8);
+  float *f = malloc(N * 4);
+  const char *what;
+  for (int c = 0; (what = f64_case(c, x, N)) != NULL; c++) {
+    for (size_t i = 0; i < N; i++) f[i] = (float)x[i];
+    check32(f, N, 2, what);
+    check32(f, N, c % 2 ? 1 : 3, what);
+  }
+  ts_rng r;
+  ts_seed(&r, 55);
+  for (size_t i = 0; i < N; i++) f[i] = (float)ts_uniform(&r, -2, 2);
+  float sp[8] = {NAN, -NAN, -0.0f, 0.0f, INFINITY, -INFINITY, 1e-45f, -3e-39f};
+  for (size_t i = 0; i < N; i += 97) f[i] = sp[(i / 97) % 8];
+  check32(f, N, 2, "f32 specials");
+  int best = tdm__isa_best();
+  tdm__isa_force(TDM__ISA_SCALAR);
+  check32(f, N, 3, "f32 specials, scalar tier");
+  check32(f + 1, N - 1, 2, "f32 specials, odd start, scalar tier");
+  tdm__isa_force(best);
+  check32(f + 1, N - 1, 2, "f32 specials, odd start"); /* the out kernel's head */
+  free(x), free(f);
 }
 
 Test(splitsort, clusters_between_the_sampled_runs) {

@@ -52,10 +52,10 @@ typedef struct tdm__ktab {
   tdm__gram_fill_f64_fn gram_fill_f64;
   tdm__gram_fill_f32_fn gram_fill_f32;
   /* the long sort's classify, fine-count scan and out kernels (split_int.h) */
-  void (*split_cls)(const struct tdm__splan *P, const uint64_t *x, size_t n, uint64_t *keys,
+  void (*split_cls)(const struct tdm__splan *P, const void *x, size_t n, uint64_t *keys,
                     uint32_t *ids);
   uint32_t (*split_scan)(uint32_t *h, size_t nbin, uint32_t *list);
-  void (*split_out)(int kind, const uint64_t *a, uint64_t *o, size_t n);
+  void (*split_out)(int kind, const uint64_t *a, void *o, size_t n);
   /* the long-F64 quantile's bracket scan (qscan.h) */
   size_t (*quant_scan)(const double *x, size_t n, const uint64_t *lo, const uint64_t *hi,
                        size_t nbr, uint64_t *below, uint64_t *le, uint64_t *nan, uint64_t *buf,

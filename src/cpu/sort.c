@@ -1,7 +1,8 @@
 /* sort.c -- tdm_sort and tdm_argsort on the CPU: values become order-
  * preserving integer keys in place (sort_int.h), the keys are radix
- * sorted (radix.c) and turned back; long columns of 64-bit words go to the
- * sample-split sort (splitsort.c) instead. Long columns are sorted one at
+ * sorted (radix.c) and turned back; long F64, I64 and F32 columns go to
+ * the sample-split sort (splitsort.c) instead (F32 on its values' F64
+ * keys). Long columns are sorted one at
  * a time on all threads, short ones in parallel one per thread. */
 #include "core/alloc.h"
 #include "core/error.h"
@@ -47,17 +48,19 @@ typedef struct {
   int threads, fail;
 } tdm__sjob;
 
-/* The sample-split sort takes long columns of 64-bit words. */
+/* The sample-split sort takes long F64, I64 and F32 columns. */
 static int tdm__split_ok(tdm_dtype dt, size_t n) {
-  return (dt == TDM_F64 || dt == TDM_I64) && n >= TDM__SPLIT_MIN && n < ((size_t)1 << 32);
+  return (dt == TDM_F64 || dt == TDM_I64 || dt == TDM_F32) && n >= TDM__SPLIT_MIN &&
+         n < ((size_t)1 << 32);
 }
 
 static void tdm__sort_col(const tdm__sjob *j, size_t c, int threads, char *tmp) {
   size_t es = tdm__es(j->x->dt), n = j->x->rows;
   char *p = (char *)j->x->p + c * j->x->ld * es;
   if (tdm__split_ok(j->x->dt, n)) {
-    int kind = j->x->dt == TDM_F64 ? TDM__SPLIT_F64 : TDM__SPLIT_I64;
-    if (tdm__splitsort64(threads, kind, (uint64_t *)p, n))
+    int kind = j->x->dt == TDM_F64 ? TDM__SPLIT_F64 : j->x->dt == TDM_F32 ? TDM__SPLIT_F32
+                                                                         : TDM__SPLIT_I64;
+    if (tdm__splitsort64(threads, kind, p, n))
       __atomic_store_n(&((tdm__sjob *)j)->fail, 1, __ATOMIC_RELAXED);
     return;
   }

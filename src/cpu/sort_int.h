@@ -44,11 +44,11 @@ static inline float tdm__unkey_f32(uint32_t k) {
 int tdm__radix64(int nthreads, uint64_t *k, uint64_t *tmp, uint64_t *idx, uint64_t *itmp, size_t n);
 int tdm__radix32(int nthreads, uint32_t *k, uint32_t *tmp, size_t n);
 
-/* Columns at least this long of 64-bit words go to the sample-split sort. */
+/* F64, I64 and F32 columns at least this long go to the sample-split sort. */
 #define TDM__SPLIT_MIN ((size_t)1 << 18)
-/* Sorts n < 2^32 raw words x (kind: TDM__SPLIT_F64 or _I64, split_int.h)
+/* Sorts n < 2^32 raw words x (kind: TDM__SPLIT_F64, _I64 or _F32, split_int.h)
  * in place on up to nthreads threads (splitsort.c). Nonzero: out of
  * memory, x unchanged. */
-int tdm__splitsort64(int nthreads, int kind, uint64_t *x, size_t n);
+int tdm__splitsort64(int nthreads, int kind, void *x, size_t n);
 
 #endif

@@ -101,13 +101,16 @@ static inline uint64_t tdm__sfix(const uint64_t *a, size_t n, size_t i) {
   return k;
 }
 
-void tdm__split_out_c(int kind, const uint64_t *a, uint64_t *o, size_t n) {
-  for (size_t i = 0; i < n; i++) o[i] = tdm__split_unkey(kind, tdm__sfix(a, n, i));
+void tdm__split_out_c(int kind, const uint64_t *a, void *o, size_t n) {
+  tdm__split_out_part(kind, a, o, n, 0, n);
 }
 
 /* The ends of tdm__split_out_avx512: keys [i, e) of a[0..n). */
-void tdm__split_out_part(int kind, const uint64_t *a, uint64_t *o, size_t n, size_t i, size_t e) {
-  for (; i < e; i++) o[i] = tdm__split_unkey(kind, tdm__sfix(a, n, i));
+void tdm__split_out_part(int kind, const uint64_t *a, void *o, size_t n, size_t i, size_t e) {
+  if (kind == TDM__SPLIT_F32)
+    for (uint32_t *w = o; i < e; i++) w[i] = (uint32_t)tdm__split_unkey(kind, tdm__sfix(a, n, i));
+  else
+    for (uint64_t *w = o; i < e; i++) w[i] = tdm__split_unkey(kind, tdm__sfix(a, n, i));
 }
 
 void tdm__split_sort_bucket(const tdm__ssort *s, size_t j, uint64_t *a, uint64_t *b,
@@ -155,5 +158,5 @@ void tdm__split_sort_bucket(const tdm__ssort *s, size_t j, uint64_t *a, uint64_t
     for (uint32_t i = b0; i < e; i++) mn = a[i] < mn ? a[i] : mn, mx = a[i] > mx ? a[i] : mx;
     tdm__split_run(a + b0, b, e - b0, mn, mx, h + ((size_t)1 << TDM__SPLIT_FINE));
   }
-  s->out(s->P->kind, a, s->x + s->start[j], len);
+  s->out(s->P->kind, a, (char *)s->x + s->start[j] * s->es, len);
 }

@@ -18,7 +18,17 @@
 #define TDM__SPLIT_SUB 256u    /* a heavy bin's cells: its next 8 bits */
 #define TDM__SPLIT_MAXB 65536u /* buckets at most */
 
-enum { TDM__SPLIT_F64, TDM__SPLIT_I64 }; /* what the 64-bit words of a column are */
+/* What a column's words are: F32 columns are sorted on the F64 key of
+ * each value (exact, and in the same order), so every kind has 64-bit keys. */
+enum { TDM__SPLIT_F64, TDM__SPLIT_I64, TDM__SPLIT_F32 };
+
+static inline size_t tdm__split_width(int kind) { return kind == TDM__SPLIT_F32 ? 4 : 8; }
+
+/* Word i of a column of `kind`, widened to 64 bits. */
+static inline uint64_t tdm__split_word(int kind, const void *x, size_t i) {
+  if (kind == TDM__SPLIT_F32) return ((const uint32_t *)x)[i];
+  return ((const uint64_t *)x)[i];
+}
 
 /* A bin's entry: its first bucket << 9 | m, the buckets its 256 cells are
  * dealt over in equal runs (1: the whole bin is one bucket, or part of
@@ -31,16 +41,30 @@ typedef struct tdm__splan {
   size_t nb;     /* buckets (<= TDM__SPLIT_MAXB) */
 } tdm__splan;
 
-/* The order-preserving key of one raw word (sort_int.h's, on the bits). */
+/* The order-preserving key of one raw word (sort_int.h's, on the bits;
+ * an F32 word's is its value's F64 key), and back. */
 static inline uint64_t tdm__split_key(int kind, uint64_t u) {
   if (kind == TDM__SPLIT_I64) return u ^ ((uint64_t)1 << 63);
   double v;
-  memcpy(&v, &u, 8);
+  if (kind == TDM__SPLIT_F32) {
+    float f;
+    uint32_t w = (uint32_t)u;
+    memcpy(&f, &w, 4);
+    v = f;
+  } else {
+    memcpy(&v, &u, 8);
+  }
   return tdm__key_f64(v);
 }
 static inline uint64_t tdm__split_unkey(int kind, uint64_t k) {
   if (kind == TDM__SPLIT_I64) return k ^ ((uint64_t)1 << 63);
   double v = tdm__unkey_f64(k);
+  if (kind == TDM__SPLIT_F32) {
+    float f = (float)v;
+    uint32_t w;
+    memcpy(&w, &f, 4);
+    return w;
+  }
   memcpy(&k, &v, 8);
   return k;
 }
@@ -60,7 +84,7 @@ static inline unsigned tdm__split_bucket(const tdm__splan *P, uint64_t k) {
 /* s := the keys of `runs` evenly spaced runs of TDM__SPLIT_RUN raw words
  * of x[0..n) (cheap to read, and a sorted column is sampled evenly), or of
  * all of x when that is no more; returns how many. */
-size_t tdm__split_sample(int kind, const uint64_t *x, size_t n, size_t runs, uint64_t *s);
+size_t tdm__split_sample(int kind, const void *x, size_t n, size_t runs, uint64_t *s);
 
 /* Builds P from ns sample keys standing for n elements, aiming at buckets
  * of `target` elements. Nonzero: out of memory (P holds nothing). */
@@ -71,12 +95,12 @@ void tdm__splan_free(tdm__splan *P);
  * (0, 0 for a bucket no key maps to). */
 void tdm__splan_ranges(const tdm__splan *P, uint64_t *lo, uint64_t *hi);
 
-/* keys[i], ids[i] := the key and bucket of raw word x[i], i < n. */
-typedef void (*tdm__split_cls_fn)(const tdm__splan *P, const uint64_t *x, size_t n, uint64_t *keys,
+/* keys[i], ids[i] := the key and bucket of raw word i of x (P->kind's
+ * words), i < n. */
+typedef void (*tdm__split_cls_fn)(const tdm__splan *P, const void *x, size_t n, uint64_t *keys,
                                   uint32_t *ids);
-void tdm__split_cls_c(const tdm__splan *P, const uint64_t *x, size_t n, uint64_t *keys,
-                      uint32_t *ids);
-void tdm__split_cls_avx512(const tdm__splan *P, const uint64_t *x, size_t n, uint64_t *keys,
+void tdm__split_cls_c(const tdm__splan *P, const void *x, size_t n, uint64_t *keys, uint32_t *ids);
+void tdm__split_cls_avx512(const tdm__splan *P, const void *x, size_t n, uint64_t *keys,
                            uint32_t *ids);
 
 /* h[0..nbin) := its exclusive prefix sums (nbin a multiple of 16); list
@@ -86,14 +110,15 @@ typedef uint32_t (*tdm__split_scan_fn)(uint32_t *h, size_t nbin, uint32_t *list)
 uint32_t tdm__split_scan_c(uint32_t *h, size_t nbin, uint32_t *list);
 uint32_t tdm__split_scan_avx512(uint32_t *h, size_t nbin, uint32_t *list);
 
-/* o[0..n) := the values of keys a[0..n), which are in order but for
- * disjoint neighbouring pairs that may be swapped (the bins of two keys of
- * the in-cache step); _part does keys [i, e) only, for the vector
- * kernel's ends. The vector kernel streams o out, the C one stores it. */
-typedef void (*tdm__split_out_fn)(int kind, const uint64_t *a, uint64_t *o, size_t n);
-void tdm__split_out_c(int kind, const uint64_t *a, uint64_t *o, size_t n);
-void tdm__split_out_avx512(int kind, const uint64_t *a, uint64_t *o, size_t n);
-void tdm__split_out_part(int kind, const uint64_t *a, uint64_t *o, size_t n, size_t i, size_t e);
+/* o[0..n) := the values (kind's words) of keys a[0..n), which are in
+ * order but for disjoint neighbouring pairs that may be swapped (the bins
+ * of two keys of the in-cache step); _part does keys [i, e) only, for the
+ * vector kernel's ends. The vector kernel streams o out, the C one stores
+ * it. */
+typedef void (*tdm__split_out_fn)(int kind, const uint64_t *a, void *o, size_t n);
+void tdm__split_out_c(int kind, const uint64_t *a, void *o, size_t n);
+void tdm__split_out_avx512(int kind, const uint64_t *a, void *o, size_t n);
+void tdm__split_out_part(int kind, const uint64_t *a, void *o, size_t n, size_t i, size_t e);
 
 /* ---- the sort's state (splitsort.c) ----------------------------------- */
 
@@ -110,8 +135,8 @@ typedef struct {
   tdm__split_cls_fn cls;
   tdm__split_scan_fn scan;
   tdm__split_out_fn out;
-  uint64_t *x;
-  size_t n, parts, nb, bs;
+  void *x; /* the column: P->kind's words */
+  size_t n, es, parts, nb, bs;
   size_t pnext, gnext, bnext_big; /* atomic: the next piece, bucket group, big bucket to take */
   uint64_t *tmp;           /* blocks of bs keys */
   uint32_t *bnext, *bfill; /* per block: next in its chain (UINT32_MAX: none), keys held */
@@ -128,7 +153,7 @@ typedef struct {
   size_t cap;              /* the longest bucket sorted in cache */
   size_t nbig, *bigs;      /* the buckets longer than that */
   size_t bigmax, nbw;      /* the longest, and the workers that sort them in place */
-  uint64_t *bigwork;       /* per such worker: bigmax keys */
+  uint64_t *bigwork;       /* per such worker: bigmax keys (twice that for F32) */
 } tdm__ssort;
 
 #define TDM__SPLIT_HIST ((1u << TDM__SPLIT_FINE) + 4096u) /* fine bins, then tdm__split_run's */

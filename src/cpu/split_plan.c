@@ -11,10 +11,9 @@
 #include "core/alloc.h"
 #include "cpu/split_int.h"
 
-void tdm__split_cls_c(const tdm__splan *P, const uint64_t *x, size_t n, uint64_t *keys,
-                      uint32_t *ids) {
+void tdm__split_cls_c(const tdm__splan *P, const void *x, size_t n, uint64_t *keys, uint32_t *ids) {
   for (size_t i = 0; i < n; i++) {
-    uint64_t k = tdm__split_key(P->kind, x[i]);
+    uint64_t k = tdm__split_key(P->kind, tdm__split_word(P->kind, x, i));
     keys[i] = k;
     ids[i] = tdm__split_bucket(P, k);
   }
@@ -25,15 +24,15 @@ void tdm__splan_free(tdm__splan *P) {
   P->lut = NULL;
 }
 
-size_t tdm__split_sample(int kind, const uint64_t *x, size_t n, size_t runs, uint64_t *s) {
+size_t tdm__split_sample(int kind, const void *x, size_t n, size_t runs, uint64_t *s) {
   const size_t R = TDM__SPLIT_RUN;
   if (runs < 2 || runs * R >= n) {
-    for (size_t i = 0; i < n; i++) s[i] = tdm__split_key(kind, x[i]);
+    for (size_t i = 0; i < n; i++) s[i] = tdm__split_key(kind, tdm__split_word(kind, x, i));
     return n;
   }
   for (size_t c = 0; c < runs; c++) {
     size_t o = (n - R) / (runs - 1) * c;
-    for (size_t i = 0; i < R; i++) s[c * R + i] = tdm__split_key(kind, x[o + i]);
+    for (size_t i = 0; i < R; i++) s[c * R + i] = tdm__split_key(kind, tdm__split_word(kind, x, o + i));
   }
   return runs * R;
 }

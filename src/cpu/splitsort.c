@@ -1,5 +1,6 @@
-/* splitsort.c -- tdm_sort of one long column of 64-bit words (F64, I64)
- * on all threads, in three steps that each cross memory once:
+/* splitsort.c -- tdm_sort of one long F64, I64 or F32 column (an F32
+ * value's key is its F64 value's, so every key has 64 bits) on all
+ * threads, in three steps that each cross memory once:
  *  1. a plan from a sample (split_plan.c): about n/16K buckets in key order;
  *  2. one parallel pass: each part (one worker's tables) takes pieces of
  *     the column in turn, makes their values keys and bucket ids (the
@@ -99,7 +100,7 @@ static void tdm__smove(void *arg, size_t lo, size_t hi) {
       size_t e = s->n - b > PIECE ? b + PIECE : s->n;
       for (size_t i0 = b; i0 < e; i0 += BATCH) {
         size_t len = e - i0 < BATCH ? e - i0 : BATCH;
-        s->cls(s->P, s->x + i0, len, keys, ids);
+        s->cls(s->P, (const char *)s->x + i0 * s->es, len, keys, ids);
         for (size_t i = 0; i < len; i++) {
           uint32_t c = ids[i];
           unsigned f = fill[c];
@@ -176,32 +177,37 @@ static void tdm__sgroups(void *arg, size_t lo, size_t hi) {
 
 /* The buckets over cap (many ties, or clusters the sample missed): worker
  * slot t takes big buckets from a shared counter and sorts each in its
- * place with a scratch of bigmax keys of its own. */
+ * place with a scratch of bigmax keys of its own (an F32 column's place
+ * is too short for the keys: they are sorted in a second scratch and
+ * written out as values). */
 static void tdm__sbig(void *arg, size_t lo, size_t hi) {
   tdm__ssort *s = arg;
+  const int kind = s->P->kind, narrow = kind == TDM__SPLIT_F32;
   for (size_t t = lo; t < hi; t++) {
-    uint64_t *scratch = s->bigwork + t * s->bigmax;
+    uint64_t *scratch = s->bigwork + t * s->bigmax * (narrow ? 2 : 1);
     uint32_t *h = s->hist + t * TDM__SPLIT_HIST;
     for (;;) {
       size_t b = __atomic_fetch_add(&s->bnext_big, 1, __ATOMIC_RELAXED);
       if (b >= s->nbig) break;
       size_t j = s->bigs[b], len = tdm__slen(s, j);
-      uint64_t *o = s->x + s->start[j], mn, mx;
+      void *place = (char *)s->x + s->start[j] * s->es;
+      uint64_t *o = narrow ? scratch + s->bigmax : place, mn, mx;
       tdm__sgather(s, j, o, &mn, &mx);
       tdm__split_run(o, scratch, len, mn, mx, h);
-      for (size_t i = 0; i < len; i++) o[i] = tdm__split_unkey(s->P->kind, o[i]);
+      if (narrow) s->out(kind, o, place, len); /* sorted: nothing to fix */
+      else for (size_t i = 0; i < len; i++) o[i] = tdm__split_unkey(kind, o[i]);
     }
   }
 }
 
 /* ---- the sort ---------------------------------------------------------- */
 
-int tdm__splitsort64(int nthreads, int kind, uint64_t *x, size_t n) {
+int tdm__splitsort64(int nthreads, int kind, void *x, size_t n) {
   if (nthreads < 1) nthreads = 1;
   tdm__splan P = {0};
   /* more parts than PARTS_MAX add staging tables, not speed (the move is
    * bound by memory) */
-  tdm__ssort s = {.P = &P, .x = x, .n = n};
+  tdm__ssort s = {.P = &P, .x = x, .n = n, .es = tdm__split_width(kind)};
   s.parts = nthreads < PARTS_MAX ? (size_t)nthreads : PARTS_MAX;
   size_t ns = n < TDM__SPLIT_RUNS * TDM__SPLIT_RUN ? n : TDM__SPLIT_RUNS * TDM__SPLIT_RUN;
   uint64_t *smp = tdm__malloc(ns * sizeof *smp);
@@ -252,10 +258,11 @@ int tdm__splitsort64(int nthreads, int kind, uint64_t *x, size_t n) {
     s.work = tdm__malloc(s.parts * 2 * (s.cap ? s.cap : 1) * sizeof *s.work);
     s.list = tdm__malloc(s.parts * (s.cap / 3 + 2) * sizeof *s.list);
     if (s.nbig) { /* workers for the big buckets: at most n keys of scratch in all */
+      size_t per = s.bigmax * (kind == TDM__SPLIT_F32 ? 2 : 1); /* (2n for one F32 worker) */
       s.nbw = s.nbig < s.parts ? s.nbig : s.parts;
-      if (s.nbw > n / s.bigmax) s.nbw = n / s.bigmax ? n / s.bigmax : 1;
+      if (s.nbw > n / per) s.nbw = n / per ? n / per : 1;
       s.bigs = tdm__malloc(s.nbig * sizeof *s.bigs);
-      s.bigwork = tdm__malloc(s.nbw * s.bigmax * sizeof *s.bigwork);
+      s.bigwork = tdm__malloc(s.nbw * per * sizeof *s.bigwork);
     }
     bad = !s.work || !s.list || (s.nbig && (!s.bigs || !s.bigwork));
   }
