@@ -13,11 +13,11 @@
  *     blocks, placed by the counts into a cache-resident buffer on the
  *     second, finished there and written back as values at its place.
  * A bucket far larger than planned (many ties, or a cluster the sample
- * missed) is gathered into its place and sorted there by LSD passes on a
- * fine index of its min..max range (tdm__split_run). The
- * column is only read until every allocation has succeeded, so running out
- * of memory leaves it unchanged; the result is the one sorted order,
- * whatever the thread count. */
+ * missed) is gathered into its place (an F32 one into scratch) and sorted
+ * there by LSD passes on a fine index of its min..max range
+ * (tdm__split_run). The column is only read until every allocation has
+ * succeeded, so running out of memory leaves it unchanged; the result is
+ * the one sorted order, whatever the thread count. */
 #include <string.h>
 
 #include "core/alloc.h"
