@@ -34,7 +34,7 @@ static inline uint64_t tdm__split_word(int kind, const void *x, size_t i) {
  * dealt over in equal runs (1: the whole bin is one bucket, or part of
  * one shared with its neighbours). */
 typedef struct tdm__splan {
-  int kind;      /* TDM__SPLIT_F64 or _I64 */
+  int kind;      /* TDM__SPLIT_F64, _I64 or _F32 */
   int s1, s2;    /* bin = (key >> s1) - base + 1, clamped to [0, BINS-1]; cell bits at s2 */
   uint64_t base; /* the sample's smallest key >> s1 */
   uint32_t *lut; /* per bin, as above */
@@ -152,8 +152,9 @@ typedef struct {
   uint32_t *list;          /* per part: cap / 3 + 2 bins */
   size_t cap;              /* the longest bucket sorted in cache */
   size_t nbig, *bigs;      /* the buckets longer than that */
-  size_t bigmax, nbw;      /* the longest, and the workers that sort them in place */
-  uint64_t *bigwork;       /* per such worker: bigmax keys (twice that for F32) */
+  size_t bigmax, nbw;      /* the longest, and the workers that sort them */
+  size_t bigper;           /* scratch keys per such worker: bigmax (twice that for F32) */
+  uint64_t *bigwork;       /* per such worker: bigper keys */
 } tdm__ssort;
 
 #define TDM__SPLIT_HIST ((1u << TDM__SPLIT_FINE) + 4096u) /* fine bins, then tdm__split_run's */

@@ -32,7 +32,8 @@ size_t tdm__split_sample(int kind, const void *x, size_t n, size_t runs, uint64_
   }
   for (size_t c = 0; c < runs; c++) {
     size_t o = (n - R) / (runs - 1) * c;
-    for (size_t i = 0; i < R; i++) s[c * R + i] = tdm__split_key(kind, tdm__split_word(kind, x, o + i));
+    for (size_t i = 0; i < R; i++)
+      s[c * R + i] = tdm__split_key(kind, tdm__split_word(kind, x, o + i));
   }
   return runs * R;
 }

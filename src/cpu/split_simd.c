@@ -73,7 +73,8 @@ TDM__AVX512 uint32_t tdm__split_scan_avx512(uint32_t *h, size_t nbin, uint32_t *
 
 /* tdm__split_out_c 8 keys at a time: each against both neighbours (a
  * swapped pair is the only disorder), to values, streamed out in 64-byte
- * lines (32-byte ones for F32); the ends (the unaligned head, the last line) in C. */
+ * lines (32-byte ones for F32); the ends (the unaligned head, the last
+ * line) in C. */
 TDM__AVX512 void tdm__split_out_avx512(int kind, const uint64_t *a, void *ov, size_t n) {
   const __m512i sign = _mm512_set1_epi64((long long)(1ull << 63));
   const __m512i qnan = _mm512_set1_epi64(0x7ff8000000000000ll);

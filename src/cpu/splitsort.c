@@ -184,7 +184,7 @@ static void tdm__sbig(void *arg, size_t lo, size_t hi) {
   tdm__ssort *s = arg;
   const int kind = s->P->kind, narrow = kind == TDM__SPLIT_F32;
   for (size_t t = lo; t < hi; t++) {
-    uint64_t *scratch = s->bigwork + t * s->bigmax * (narrow ? 2 : 1);
+    uint64_t *scratch = s->bigwork + t * s->bigper;
     uint32_t *h = s->hist + t * TDM__SPLIT_HIST;
     for (;;) {
       size_t b = __atomic_fetch_add(&s->bnext_big, 1, __ATOMIC_RELAXED);
@@ -258,11 +258,11 @@ int tdm__splitsort64(int nthreads, int kind, void *x, size_t n) {
     s.work = tdm__malloc(s.parts * 2 * (s.cap ? s.cap : 1) * sizeof *s.work);
     s.list = tdm__malloc(s.parts * (s.cap / 3 + 2) * sizeof *s.list);
     if (s.nbig) { /* workers for the big buckets: at most n keys of scratch in all */
-      size_t per = s.bigmax * (kind == TDM__SPLIT_F32 ? 2 : 1); /* (2n for one F32 worker) */
+      s.bigper = s.bigmax * (kind == TDM__SPLIT_F32 ? 2 : 1); /* (2n for one F32 worker) */
       s.nbw = s.nbig < s.parts ? s.nbig : s.parts;
-      if (s.nbw > n / per) s.nbw = n / per ? n / per : 1;
+      if (s.nbw > n / s.bigper) s.nbw = n / s.bigper ? n / s.bigper : 1;
       s.bigs = tdm__malloc(s.nbig * sizeof *s.bigs);
-      s.bigwork = tdm__malloc(s.nbw * per * sizeof *s.bigwork);
+      s.bigwork = tdm__malloc(s.nbw * s.bigper * sizeof *s.bigwork);
     }
     bad = !s.work || !s.list || (s.nbig && (!s.bigs || !s.bigwork));
   }
